@@ -113,7 +113,7 @@ func (r *Registry) Markdown() []byte {
 	b.WriteString("- Units are UCUM. Carbon masses are in grams of CO2 equivalent and written `g`, not `g{CO2e}`: " +
 		"the Prometheus exporter drops units that carry an annotation, which would turn `g{CO2e}/kW.h` into a misleading `_per_kW_h` suffix.\n")
 	b.WriteString("- *Prometheus name* is what the collector's `prometheus` exporter exposes with its default translation (no namespace); " +
-		"attributes become labels with dots replaced by underscores (`eco.grid.zone` → `eco_grid_zone`; resource attributes too, with `resource_to_telemetry_conversion` enabled as in the shipped configs).\n\n")
+		"attributes become labels with dots replaced by underscores (`eco.grid.zone` → `eco_grid_zone`; resource attributes too, through the exporter's `resource_constant_labels` as in the shipped configs).\n\n")
 
 	for _, file := range sortedFiles(r.Groups) {
 		fmt.Fprintf(&b, "## %s\n\n", strings.TrimSuffix(file, ".yaml"))
