@@ -2,16 +2,14 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ecotel/ecotel/internal/promapi"
 )
 
 // Prometheus is a running Prometheus server (the Debian package's binary).
@@ -83,81 +81,12 @@ func StartPrometheus(t testing.TB, opts PrometheusOptions) *Prometheus {
 }
 
 // Sample is one element of an instant-query result vector.
-type Sample struct {
-	Labels map[string]string
-	Value  float64
-	Time   time.Time
-}
+type Sample = promapi.Sample
 
 // Query runs an instant PromQL query and returns its vector (a scalar result
 // is returned as a one-sample vector without labels).
 func (p *Prometheus) Query(ctx context.Context, promql string) ([]Sample, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.URL+"/api/v1/query?query="+url.QueryEscape(promql), nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := httpClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	var body struct {
-		Status    string `json:"status"`
-		ErrorType string `json:"errorType"`
-		Error     string `json:"error"`
-		Data      struct {
-			ResultType string          `json:"resultType"`
-			Result     json.RawMessage `json:"result"`
-		} `json:"data"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		return nil, fmt.Errorf("decode query response (%s): %w", resp.Status, err)
-	}
-	if body.Status != "success" {
-		return nil, fmt.Errorf("query %q: %s: %s", promql, body.ErrorType, body.Error)
-	}
-	switch body.Data.ResultType {
-	case "vector":
-		var raw []struct {
-			Metric map[string]string `json:"metric"`
-			Value  [2]any            `json:"value"`
-		}
-		if err := json.Unmarshal(body.Data.Result, &raw); err != nil {
-			return nil, err
-		}
-		out := make([]Sample, 0, len(raw))
-		for _, r := range raw {
-			s, err := parseSample(r.Value)
-			if err != nil {
-				return nil, err
-			}
-			s.Labels = r.Metric
-			out = append(out, s)
-		}
-		return out, nil
-	case "scalar":
-		var raw [2]any
-		if err := json.Unmarshal(body.Data.Result, &raw); err != nil {
-			return nil, err
-		}
-		s, err := parseSample(raw)
-		return []Sample{s}, err
-	default:
-		return nil, fmt.Errorf("query %q: unsupported result type %q", promql, body.Data.ResultType)
-	}
-}
-
-func parseSample(v [2]any) (Sample, error) {
-	ts, ok := v[0].(float64)
-	str, ok2 := v[1].(string)
-	if !ok || !ok2 {
-		return Sample{}, fmt.Errorf("malformed sample %v", v)
-	}
-	val, err := strconv.ParseFloat(str, 64)
-	if err != nil {
-		return Sample{}, err
-	}
-	return Sample{Value: val, Time: time.Unix(0, int64(ts*1e9))}, nil
+	return (&promapi.Client{URL: p.URL, HTTP: httpClient}).Query(ctx, promql)
 }
 
 // WaitForQuery polls promql until ok accepts its result (by default: a
