@@ -27,8 +27,8 @@ func TestDecode(t *testing.T) {
 		t.Fatalf("scalar: %+v, %v", s, err)
 	}
 	for body, want := range map[string]string{
-		`{"status":"error","errorType":"bad_data","error":"parse error"}`:             "bad_data: parse error",
-		`<html>502</html>`:                                                             "decode response (502)",
+		`{"status":"error","errorType":"bad_data","error":"parse error"}`: "bad_data: parse error",
+		`<html>502</html>`: "decode response (502)",
 		`{"status":"success","data":{"resultType":"matrix","result":[]}}`:              "unsupported result type",
 		`{"status":"success","data":{"resultType":"vector","result":[{"value":[1]}]}}`: "malformed sample",
 	} {
