@@ -11,6 +11,7 @@ cat <<MSG
 
 ecotel demo — otelcol-eco on $config (offline)
 
+  eco status page        http://${ECOTEL_STATUS_ENDPOINT:-127.0.0.1:8890}/
   Prometheus endpoint    http://$prom/metrics
   health check           http://$health/
   collector telemetry    http://127.0.0.1:${ECOTEL_TELEMETRY_PORT:-8888}/metrics

@@ -25,6 +25,7 @@ type Endpoints struct {
 	Health     string // ECOTEL_HEALTH_ENDPOINT: health_check extension
 	Pprof      string // ECOTEL_PPROF_ENDPOINT
 	Telemetry  int    // ECOTEL_TELEMETRY_PORT: the collector's own metrics
+	Status     string // ECOTEL_STATUS_ENDPOINT: the ecostatus page
 	// Extra holds further variables for component-specific endpoints.
 	Extra map[string]string
 }
@@ -38,6 +39,7 @@ func NewEndpoints(t testing.TB) Endpoints {
 		Health:     FreeEndpoint(t),
 		Pprof:      FreeEndpoint(t),
 		Telemetry:  FreePort(t),
+		Status:     FreeEndpoint(t),
 		Extra:      map[string]string{},
 	}
 }
@@ -51,6 +53,7 @@ func (e Endpoints) Env() []string {
 		"ECOTEL_HEALTH_ENDPOINT=" + e.Health,
 		"ECOTEL_PPROF_ENDPOINT=" + e.Pprof,
 		fmt.Sprintf("ECOTEL_TELEMETRY_PORT=%d", e.Telemetry),
+		"ECOTEL_STATUS_ENDPOINT=" + e.Status,
 	}
 	for k, v := range e.Extra {
 		env = append(env, k+"="+v)

@@ -1,0 +1,115 @@
+package ecostatusextension
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/confmap/confmaptest"
+	"go.opentelemetry.io/collector/extension/extensiontest"
+
+	"github.com/ecotel/ecotel/extension/ecostatusextension/internal/metadata"
+	"github.com/ecotel/ecotel/internal/e2e"
+	"github.com/ecotel/ecotel/internal/ecostatus"
+)
+
+func TestLoadConfig(t *testing.T) {
+	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
+	require.NoError(t, err)
+	load := func(name string) (*Config, error) {
+		sub, err := cm.Sub(component.NewIDWithName(metadata.Type, name).String())
+		require.NoError(t, err)
+		cfg := createDefaultConfig().(*Config)
+		require.NoError(t, sub.Unmarshal(cfg))
+		return cfg, confmap.Validate(cfg)
+	}
+	cfg, err := load("")
+	require.NoError(t, err)
+	require.Equal(t, DefaultEndpoint, cfg.NetAddr.Endpoint)
+	require.Equal(t, 20, cfg.TopPods)
+	cfg, err = load("custom")
+	require.NoError(t, err)
+	require.Equal(t, "0.0.0.0:9999", cfg.NetAddr.Endpoint)
+	require.Equal(t, 50, cfg.TopPods)
+	_, err = load("bad")
+	require.ErrorContains(t, err, "endpoint: must be set")
+	require.ErrorContains(t, err, "top_pods 0")
+}
+
+type staticSource ecostatus.Snapshot
+
+func (s staticSource) StatusSnapshot() ecostatus.Snapshot { return ecostatus.Snapshot(s) }
+
+func f(v float64) *float64 { return &v }
+
+// host exposes the extension to components the way the collector does, so
+// ecostatus.Register finds it.
+type host struct {
+	component.Host
+	exts map[component.ID]component.Component
+}
+
+func (h host) GetExtensions() map[component.ID]component.Component { return h.exts }
+
+func TestServesMergedStatus(t *testing.T) {
+	cfg := createDefaultConfig().(*Config)
+	cfg.NetAddr.Endpoint = e2e.FreeEndpoint(t)
+	cfg.TopPods = 1
+	ext, err := NewFactory().Create(context.Background(), extensiontest.NewNopSettings(metadata.Type), cfg)
+	require.NoError(t, err)
+	h := host{Host: componenttest.NewNopHost(), exts: map[component.ID]component.Component{component.NewID(metadata.Type): ext}}
+	require.NoError(t, ext.Start(context.Background(), h))
+	defer func() { require.NoError(t, ext.Shutdown(context.Background())) }()
+
+	grid := staticSource{Zones: []ecostatus.Zone{{
+		Code: "SE-3", IntensityLifecycleGPerKWh: f(31.5), IntensityDirectGPerKWh: f(4.2), PricePerMWh: f(41.3), Currency: "EUR",
+		DataAgeSeconds: f(1800), Mix: []ecostatus.FuelMW{{Fuel: "hydro", MW: 4000}, {Fuel: "nuclear", MW: 5000}, {Fuel: "<script>", MW: 10}},
+	}}}
+	sci := staticSource{
+		Nodes: []ecostatus.Node{{Name: "stockholm-rack-1", Zone: "SE-3", CarbonPerVCPUGPerHour: f(0.8)}, {Name: "frankfurt-n2-1", Zone: "DE-LU", CarbonPerVCPUGPerHour: f(12.5)}},
+		Pods: []ecostatus.Pod{
+			{UID: "u-small", Name: "web-1", Namespace: "shop", SCI: &ecostatus.SCI{Score: 0.2, FunctionalUnit: "hour"}},
+			{UID: "u-big", Name: "trainer-1", Namespace: "ml", SCI: &ecostatus.SCI{Score: 9.5, FunctionalUnit: "hour", EnergyKWh: 0.03, IntensityGPerKWh: 310, PUE: 1.1, EmbodiedG: 0.2, FunctionalUnits: 1}},
+		},
+	}
+	undoGrid := ecostatus.Register(h, component.MustNewID("entsoe"), grid)
+	undoSCI := ecostatus.Register(h, component.MustNewID("sci"), sci)
+	defer undoSCI()
+
+	get := func(path string) string {
+		resp, err := http.Get("http://" + cfg.NetAddr.Endpoint + path)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		b, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		return string(b)
+	}
+	html := get("/")
+	for _, want := range []string{`data-zone="SE-3"`, "31.5 / 4.2", "41.30 EUR/MWh", `data-node="stockholm-rack-1"`, `data-pod="u-big"`, "9.5 g/hour", "eco_node_carbon_per_vcpu_grams_per_hour", "<svg class=\"mix\""} {
+		require.Contains(t, html, want)
+	}
+	require.NotContains(t, html, `data-pod="u-small"`, "top_pods=1 must list only the highest SCI")
+	require.NotContains(t, html, "<script>", "fuel names must be escaped")
+	require.Less(t, strings.Index(html, "stockholm-rack-1"), strings.Index(html, "frankfurt-n2-1"), "greenest node first")
+
+	var status struct {
+		Sources []string
+		ecostatus.Snapshot
+	}
+	require.NoError(t, json.Unmarshal([]byte(get("/api/v1/status")), &status))
+	require.Equal(t, []string{"entsoe", "sci"}, status.Sources)
+	require.Len(t, status.Zones, 1)
+	require.Len(t, status.Pods, 2, "the JSON API returns every pod")
+
+	undoGrid()
+	require.NotContains(t, get("/"), `data-zone="SE-3"`, "an unregistered source disappears")
+}
