@@ -32,8 +32,8 @@ var fuelByPSRType = map[string]string{
 	"B12": semconv.AttrGridFuelHydro, // Water reservoir
 	"B14": semconv.AttrGridFuelNuclear,
 	"B16": semconv.AttrGridFuelSolar,
-	"B18": semconv.AttrGridFuelWind, // Offshore
-	"B19": semconv.AttrGridFuelWind, // Onshore
+	"B18": semconv.AttrGridFuelWind,    // Offshore
+	"B19": semconv.AttrGridFuelWind,    // Onshore
 	"B13": semconv.AttrGridFuelUnknown, // Marine
 	"B15": semconv.AttrGridFuelUnknown, // Other renewable
 	"B20": semconv.AttrGridFuelUnknown, // Other
