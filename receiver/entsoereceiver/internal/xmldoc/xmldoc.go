@@ -19,7 +19,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -471,10 +470,24 @@ func ParseResolution(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// SortedPeriods returns a series' periods ordered by start (documents usually
-// are, but nothing guarantees it).
-func (s *Series) SortedPeriods() []Period {
-	out := append([]Period(nil), s.Periods...)
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })
-	return out
+// TruncateAfter removes every position that has not ended by t. Actual
+// values (generation, load) cannot exist for an interval still running;
+// some TSOs publish placeholder zeros for the future, which would otherwise
+// turn into a "complete" zero mix once that time has passed.
+func (d *Document) TruncateAfter(t time.Time) {
+	for i := range d.Series {
+		s := &d.Series[i]
+		kept := s.Periods[:0]
+		for _, p := range s.Periods {
+			n := len(p.Values)
+			if p.End().After(t) {
+				n = max(0, int(t.Sub(p.Start)/p.Resolution))
+			}
+			if n > 0 {
+				p.Values = p.Values[:n]
+				kept = append(kept, p)
+			}
+		}
+		s.Periods = kept
+	}
 }
