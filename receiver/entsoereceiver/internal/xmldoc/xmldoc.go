@@ -429,7 +429,7 @@ func ParseResolution(s string) (time.Duration, error) {
 	}
 	rest := s[1:]
 	var d time.Duration
-	inTime := false
+	inTime, timeParts := false, 0
 	for rest != "" {
 		if rest[0] == 'T' {
 			if inTime {
@@ -437,6 +437,9 @@ func ParseResolution(s string) (time.Duration, error) {
 			}
 			inTime, rest = true, rest[1:]
 			continue
+		}
+		if inTime {
+			timeParts++
 		}
 		i := 0
 		for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
@@ -464,7 +467,7 @@ func ParseResolution(s string) (time.Duration, error) {
 		d += time.Duration(n) * unit
 		rest = rest[i+1:]
 	}
-	if d <= 0 {
+	if d <= 0 || (inTime && timeParts == 0) {
 		return 0, bad
 	}
 	return d, nil
