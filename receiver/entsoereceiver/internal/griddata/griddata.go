@@ -378,8 +378,8 @@ func UpcomingForecast(doc *xmldoc.Document, domain string, now time.Time, horizo
 				}
 				fp.PowerMW += math.Max(p.Value*scale[psr], 0)
 			}
-			if !complete {
-				continue
+			if !complete || !fp.End.After(now) {
+				continue // a fuel type without value, or a slice already over
 			}
 			res := fp.End.Sub(fp.Start)
 			current := now.Truncate(res)
