@@ -109,6 +109,7 @@ func (s *Source) Fetch(q Query) (*xmldoc.Document, error) {
 		if d.Type != q.DocumentType || (q.ProcessType != "" && d.ProcessType != "" && d.ProcessType != q.ProcessType) {
 			continue
 		}
+		contributed := false
 		for _, series := range d.Series {
 			if series.Domain != q.Domain {
 				continue
@@ -122,6 +123,12 @@ func (s *Source) Fetch(q Query) (*xmldoc.Document, error) {
 					Revision: d.Revision, Created: d.Created, Start: q.Start, End: q.End}
 			}
 			out.Series = append(out.Series, clipped)
+			contributed = true
+		}
+		if contributed {
+			// What the parser dropped from the file would have been dropped
+			// from the platform's answer too.
+			out.Dropped.Add(d.Dropped)
 		}
 	}
 	if out == nil {

@@ -139,7 +139,8 @@ func (d *Drops) note(counter *int, n int, format string, args ...any) {
 	}
 }
 
-func (d *Drops) add(o Drops) {
+// Add accumulates another document's drops.
+func (d *Drops) Add(o Drops) {
 	d.InvalidPosition += o.InvalidPosition
 	d.InvalidValue += o.InvalidValue
 	d.DuplicatePosition += o.DuplicatePosition

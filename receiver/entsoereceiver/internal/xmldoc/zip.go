@@ -62,7 +62,7 @@ func parseZIP(body []byte) (*Document, error) {
 			continue
 		}
 		merged.Series = append(merged.Series, doc.Series...)
-		merged.Dropped.add(doc.Dropped)
+		merged.Dropped.Add(doc.Dropped)
 		if doc.Start.Before(merged.Start) {
 			merged.Start = doc.Start
 		}
