@@ -149,20 +149,9 @@ func (s *gridScraper) start(ctx context.Context, host component.Host) error {
 	if dir := s.cfg.Replay.Directory; dir != "" {
 		return s.startReplay(ctx, dir)
 	}
-	httpClient, err := s.cfg.ToClient(ctx, host.GetExtensions(), s.settings.TelemetrySettings)
-	if err != nil {
-		return fmt.Errorf("entsoe: HTTP client: %w", err)
+	if err := s.setupLive(ctx, host, time.Now); err != nil {
+		return err
 	}
-	c, err := client.New(httpClient, client.Config{
-		Endpoint:          s.cfg.Endpoint,
-		Token:             s.cfg.tokenSource(),
-		RequestsPerMinute: s.cfg.RateLimit.RequestsPerMinute,
-		Burst:             s.cfg.RateLimit.Burst,
-	})
-	if err != nil {
-		return fmt.Errorf("entsoe: %w", err)
-	}
-	s.fetcher = &liveFetcher{client: c, tb: s.tb}
 	s.logger.Info("Fetching ENTSO-E grid data",
 		zap.Strings("zones", s.zoneCodes()), zap.String("endpoint", s.cfg.Endpoint),
 		zap.Float64("rate_limit_per_minute", s.cfg.RateLimit.RequestsPerMinute))
@@ -172,6 +161,26 @@ func (s *gridScraper) start(ctx context.Context, host component.Host) error {
 	s.cancel = cancel
 	s.wg.Add(1)
 	go s.run(runCtx)
+	return nil
+}
+
+// setupLive creates the API client; now is the clock bans are measured with.
+func (s *gridScraper) setupLive(ctx context.Context, host component.Host, now func() time.Time) error {
+	httpClient, err := s.cfg.ToClient(ctx, host.GetExtensions(), s.settings.TelemetrySettings)
+	if err != nil {
+		return fmt.Errorf("entsoe: HTTP client: %w", err)
+	}
+	c, err := client.New(httpClient, client.Config{
+		Endpoint:          s.cfg.Endpoint,
+		Token:             s.cfg.tokenSource(),
+		RequestsPerMinute: s.cfg.RateLimit.RequestsPerMinute,
+		Burst:             s.cfg.RateLimit.Burst,
+		Now:               now,
+	})
+	if err != nil {
+		return fmt.Errorf("entsoe: %w", err)
+	}
+	s.fetcher = &liveFetcher{client: c, tb: s.tb}
 	return nil
 }
 
@@ -344,7 +353,13 @@ func (s *gridScraper) poll(ctx context.Context, t *task, now time.Time) {
 		if ce != nil && ce.Status == "invalid_body" {
 			s.tb.EntsoeParseErrors.Add(ctx, 1, metric.WithAttributes(attribute.String("document", t.doc.String())))
 		}
-		s.warnings.Warn(key+"/transient", "ENTSO-E unavailable: serving last values, retrying with backoff",
+		status := "error"
+		if ce != nil {
+			status = ce.Status
+		}
+		// One warning per kind of failure and period: a 404 after a run of
+		// 503s still says to check the endpoint.
+		s.warnings.Warn(key+"/transient/"+status, "ENTSO-E unavailable: serving last values, retrying with backoff",
 			zap.String("zone", t.zone.zone.Code), zap.Stringer("document", t.doc), zap.Int("failures", t.failures),
 			zap.Duration("retry_in", delay), zap.Error(err))
 	}

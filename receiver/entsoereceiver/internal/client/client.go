@@ -85,6 +85,8 @@ type Config struct {
 	MaxBodyBytes int64
 	// DefaultBan is how long to pause after a 429 that names no end (default 10 min, the platform's ban).
 	DefaultBan time.Duration
+	// Now is the clock bans are measured with (default time.Now).
+	Now func() time.Time
 }
 
 // Client performs requests. It is safe for concurrent use.
@@ -114,6 +116,9 @@ func New(httpClient *http.Client, cfg Config) (*Client, error) {
 	if cfg.Burst < 1 {
 		cfg.Burst = 1
 	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	// The token is in the URL: never follow a redirect to another host.
 	hc := *httpClient
 	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
@@ -130,7 +135,7 @@ func New(httpClient *http.Client, cfg Config) (*Client, error) {
 		endpoint: u,
 		cfg:      cfg,
 		limiter:  rate.NewLimiter(rate.Limit(cfg.RequestsPerMinute/60), cfg.Burst),
-		now:      time.Now,
+		now:      cfg.Now,
 	}, nil
 }
 
@@ -138,7 +143,7 @@ func New(httpClient *http.Client, cfg Config) (*Client, error) {
 func (c *Client) BannedUntil() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.now().After(c.bannedUntil) {
+	if !c.now().Before(c.bannedUntil) {
 		return time.Time{}
 	}
 	return c.bannedUntil
