@@ -183,3 +183,23 @@ func TestReceiverReplayPipeline(t *testing.T) {
 	assert.Equal(t, 2, first.ResourceMetrics().Len())
 	_ = metadata.Type
 }
+
+// BenchmarkScrapeFourZones measures one collection cycle of the demo's four
+// zones (every document): what runs each collection_interval.
+func BenchmarkScrapeFourZones(b *testing.B) {
+	cfg := replayConfig("../../distribution/demo/entsoe", "FR", "DE-LU", "SE-3", "SE-4")
+	cfg.Documents.Load.Enabled = true
+	cfg.Documents.Forecast.Enabled = true
+	tel := componenttest.NewTelemetry()
+	defer tel.Shutdown(context.Background())
+	s, err := newGridScraper(cfg, metadatatest.NewSettings(tel))
+	require.NoError(b, err)
+	require.NoError(b, s.start(context.Background(), componenttest.NewNopHost()))
+	defer s.shutdown(context.Background())
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.scrape(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

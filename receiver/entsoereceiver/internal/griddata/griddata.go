@@ -11,6 +11,7 @@ package griddata
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"time"
 
@@ -156,32 +157,37 @@ func LatestGeneration(doc *xmldoc.Document, domain string, now time.Time) (Gener
 	if len(starts) == 0 {
 		return Generation{}, issues, false
 	}
-	sort.Slice(starts, func(i, j int) bool { return starts[i].Before(starts[j]) })
-	starts = uniqueTimes(starts)
+	slices.SortFunc(starts, time.Time.Compare)
+	starts = slices.CompactFunc(starts, time.Time.Equal)
 
-	covering := func(c timeline.Curve, t time.Time) (timeline.Point, bool) {
-		p, ok := c.At(t)
-		if !ok || p.End.After(now) {
-			return timeline.Point{}, false
-		}
-		return p, true
-	}
+	// Count, for every start, the production types with a finished point
+	// covering it: one forward sweep per curve (starts and points are sorted).
 	counts := make([]int, len(starts))
-	maxCount := 0
-	for i, t := range starts {
-		for _, sc := range production {
-			if _, ok := covering(sc.curve, t); ok {
+	for _, sc := range production {
+		j := 0
+		for i, t := range starts {
+			for j < len(sc.curve) && !sc.curve[j].End.After(t) {
+				j++
+			}
+			if j < len(sc.curve) && !sc.curve[j].Start.After(t) && !sc.curve[j].End.After(now) {
 				counts[i]++
 			}
 		}
-		maxCount = max(maxCount, counts[i])
 	}
+	maxCount := slices.Max(counts)
 	chosen := -1
 	for i := len(starts) - 1; i >= 0; i-- {
 		if counts[i] == maxCount {
 			chosen = i
 			break
 		}
+	}
+	covering := func(c timeline.Curve, t time.Time) (timeline.Point, bool) {
+		p, ok := c.At(t)
+		if !ok || p.End.After(now) {
+			return timeline.Point{}, false
+		}
+		return p, true
 	}
 	t := starts[chosen]
 	g := Generation{Start: t}
@@ -213,16 +219,6 @@ func scaleOf(s *xmldoc.Series, issues *Issues) (float64, bool) {
 		issues.UnsupportedUnit++
 	}
 	return k, ok
-}
-
-func uniqueTimes(ts []time.Time) []time.Time {
-	out := ts[:0]
-	for i, t := range ts {
-		if i == 0 || !t.Equal(out[len(out)-1]) {
-			out = append(out, t)
-		}
-	}
-	return out
 }
 
 // Price is the day-ahead price of one interval.
@@ -363,8 +359,8 @@ func UpcomingForecast(doc *xmldoc.Document, domain string, now time.Time, horizo
 				}
 			}
 		}
-		sort.Slice(starts, func(i, j int) bool { return starts[i].Before(starts[j]) })
-		for _, t := range uniqueTimes(starts) {
+		slices.SortFunc(starts, time.Time.Compare)
+		for _, t := range slices.CompactFunc(starts, time.Time.Equal) {
 			fp := ForecastPoint{Fuel: fuel, Start: t}
 			complete := true
 			for _, psr := range psrs {

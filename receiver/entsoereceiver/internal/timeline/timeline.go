@@ -8,6 +8,7 @@ package timeline
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"time"
 
@@ -64,18 +65,16 @@ func Build(periods []xmldoc.Period) Curve {
 	for r := range byRes {
 		resolutions = append(resolutions, r)
 	}
-	sort.Slice(resolutions, func(i, j int) bool { return resolutions[i] < resolutions[j] })
+	slices.Sort(resolutions)
 
 	var accepted Curve
 	for _, r := range resolutions {
 		group := byRes[r]
 		// Latest in document order first among equal starts, so it survives.
-		sort.Slice(group, func(i, j int) bool {
-			if !group[i].Start.Equal(group[j].Start) {
-				return group[i].Start.Before(group[j].Start)
-			}
-			return group[i].order > group[j].order
-		})
+		// Documents are nearly always in order already: skip the sort then.
+		if !slices.IsSortedFunc(group, byStartThenLatest) {
+			slices.SortFunc(group, byStartThenLatest)
+		}
 		kept := make(Curve, 0, len(group))
 		ai := 0
 		for _, c := range group {
@@ -93,6 +92,13 @@ func Build(periods []xmldoc.Period) Curve {
 		accepted = merge(accepted, kept)
 	}
 	return accepted
+}
+
+func byStartThenLatest(a, b candidate) int {
+	if c := a.Start.Compare(b.Start); c != 0 {
+		return c
+	}
+	return b.order - a.order
 }
 
 func merge(a, b Curve) Curve {
