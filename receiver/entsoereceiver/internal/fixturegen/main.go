@@ -458,9 +458,7 @@ func main() {
 		write(z.code+"_A44_prices.xml", priceDoc(z))
 		if *set == "demo" {
 			write(z.code+"_A65_load.xml", loadDoc(z, start))
-			if z.code == "DE-LU" || z.code == "FR" {
-				write(z.code+"_A69_forecast.xml", forecastDoc(z))
-			}
+			write(z.code+"_A69_forecast.xml", forecastDoc(z))
 		}
 	}
 }
