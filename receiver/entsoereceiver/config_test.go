@@ -44,6 +44,7 @@ func TestLoadConfig(t *testing.T) {
 		assert.Equal(t, 30*time.Second, cfg.CollectionInterval)
 		assert.Equal(t, "https://web-api.tp-iop.entsoe.eu/api", cfg.Endpoint)
 		assert.Equal(t, 90*time.Second, cfg.ClientConfig.Timeout)
+		assert.Equal(t, 90*time.Second, cfg.ControllerConfig.Timeout, "timeout is shared by the squashed HTTP client and scraper settings")
 		assert.Equal(t, "/var/run/secrets/entsoe/token", cfg.TokenFile)
 		zones, errs := cfg.resolveZones()
 		require.Empty(t, errs)

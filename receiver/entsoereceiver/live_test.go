@@ -353,3 +353,31 @@ func TestLiveReceiverRunsInBackground(t *testing.T) {
 	require.True(t, ok)
 	assert.Greater(t, priceAge, 24*3600.0)
 }
+
+// TestLiveBackoffGivesUp checks retry_on_failure.max_elapsed_time: after that
+// long of failures, retries fall back to the regular poll interval.
+func TestLiveBackoffGivesUp(t *testing.T) {
+	clock := &testClock{now: time.Date(2025, 11, 12, 11, 5, 0, 0, time.UTC)}
+	p, srv := newPlatform(t, clock)
+	p.setMode("503")
+	cfg := liveConfig(srv.URL + "/api")
+	cfg.Documents.Price.Enabled = false
+	cfg.BackOff.MaxElapsedTime = 2 * time.Minute
+	tel := componenttest.NewTelemetry()
+	defer tel.Shutdown(context.Background())
+	set := metadatatest.NewSettings(tel)
+	s, err := newGridScraper(cfg, set)
+	require.NoError(t, err)
+	s.now = clock.Now
+	s.tb, err = metadata.NewTelemetryBuilder(set.TelemetrySettings)
+	require.NoError(t, err)
+	require.NoError(t, s.setupLive(context.Background(), componenttest.NewNopHost(), clock.Now))
+	var delays []time.Duration
+	for range 5 {
+		next := s.pollDue(context.Background())
+		delays = append(delays, next.Sub(clock.Now()))
+		clock.Set(next)
+	}
+	// 30 s, 1 min, 2 min of backoff; from 3.5 min of failures on, the poll interval.
+	assert.Equal(t, []time.Duration{30 * time.Second, time.Minute, 2 * time.Minute, 15 * time.Minute, 15 * time.Minute}, delays)
+}

@@ -61,11 +61,12 @@ type task struct {
 	interval time.Duration
 
 	// Guarded by gridScraper.mu.
-	last      *xmldoc.Document // last document with data
-	fetchedAt time.Time
-	stale     bool // the last attempt brought nothing new
-	failures  int  // consecutive failed attempts
-	nextDue   time.Time
+	last         *xmldoc.Document // last document with data
+	fetchedAt    time.Time
+	stale        bool // the last attempt brought nothing new
+	failures     int  // consecutive failed attempts
+	failingSince time.Time
+	nextDue      time.Time
 }
 
 type zoneRuntime struct {
@@ -339,13 +340,18 @@ func (s *gridScraper) poll(ctx context.Context, t *task, now time.Time) {
 			zap.String("zone", t.zone.zone.Code), zap.Stringer("document", t.doc), zap.Error(err))
 	default:
 		t.failures++
+		if t.failures == 1 {
+			t.failingSince = now
+		}
 		delay := t.interval
 		if s.cfg.BackOff.Enabled {
 			delay = client.Backoff{
 				Initial: s.cfg.BackOff.InitialInterval, Max: s.cfg.BackOff.MaxInterval,
 				Multiplier: s.cfg.BackOff.Multiplier, Jitter: s.cfg.BackOff.RandomizationFactor,
 			}.Delay(t.failures)
-			if s.cfg.BackOff.MaxElapsedTime > 0 && time.Duration(t.failures)*s.cfg.BackOff.InitialInterval > s.cfg.BackOff.MaxElapsedTime {
+			// Past max_elapsed_time of failures, stop retrying faster than
+			// the regular schedule.
+			if s.cfg.BackOff.MaxElapsedTime > 0 && now.Sub(t.failingSince) >= s.cfg.BackOff.MaxElapsedTime {
 				delay = max(delay, t.interval)
 			}
 		}
@@ -556,7 +562,7 @@ func (f *liveFetcher) fetch(ctx context.Context, t *task, start, end time.Time) 
 
 	doc, res, err := f.client.Fetch(ctx, params)
 	docAttr := attribute.String("document", t.doc.String())
-	if res.Sent || res.Status == "banned" {
+	if res.Status != "" && res.Status != "canceled" {
 		f.tb.EntsoeRequests.Add(ctx, 1, metric.WithAttributes(docAttr, attribute.String("status", res.Status)))
 	}
 	if res.RateLimitWait > 0 || res.Status == "banned" {
