@@ -148,6 +148,23 @@ func (c *testClock) Set(t time.Time) {
 	c.now = t
 }
 
+// newLiveScraper sets up a live-mode scraper on the test clock without its
+// background loop: the test drives pollDue itself, as the loop would.
+func newLiveScraper(t *testing.T, cfg *Config, clock *testClock, logger *zap.Logger) (*gridScraper, *componenttest.Telemetry) {
+	t.Helper()
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { tel.Shutdown(context.Background()) })
+	set := metadatatest.NewSettings(tel)
+	set.Logger = logger
+	s, err := newGridScraper(cfg, set)
+	require.NoError(t, err)
+	s.now = clock.Now
+	s.tb, err = metadata.NewTelemetryBuilder(set.TelemetrySettings)
+	require.NoError(t, err)
+	require.NoError(t, s.setupLive(context.Background(), componenttest.NewNopHost(), clock.Now))
+	return s, tel
+}
+
 func liveConfig(endpoint string) *Config {
 	cfg := createDefaultConfig().(*Config)
 	cfg.Endpoint = endpoint
@@ -193,16 +210,7 @@ func TestLiveMisbehavingPlatform(t *testing.T) {
 	require.NoError(t, cfg.Validate())
 
 	core, logs := observer.New(zap.DebugLevel)
-	tel := componenttest.NewTelemetry()
-	defer tel.Shutdown(context.Background())
-	set := metadatatest.NewSettings(tel)
-	set.Logger = zap.New(core)
-	s, err := newGridScraper(cfg, set)
-	require.NoError(t, err)
-	s.now = clock.Now
-	s.tb, err = metadata.NewTelemetryBuilder(set.TelemetrySettings)
-	require.NoError(t, err)
-	require.NoError(t, s.setupLive(context.Background(), componenttest.NewNopHost(), clock.Now))
+	s, tel := newLiveScraper(t, cfg, clock, zap.New(core))
 	ctx := context.Background()
 
 	// poll runs what the background loop runs: fetch what is due, and move
@@ -330,11 +338,7 @@ func TestLiveReceiverRunsInBackground(t *testing.T) {
 	cfg.CollectionInterval = 20 * time.Millisecond
 	cfg.InitialDelay = 0
 	sink := new(consumertest.MetricsSink)
-	tel := componenttest.NewTelemetry()
-	defer tel.Shutdown(context.Background())
-	rcv, err := NewFactory().CreateMetrics(context.Background(), metadatatest.NewSettings(tel), cfg, sink)
-	require.NoError(t, err)
-	require.NoError(t, rcv.Start(context.Background(), componenttest.NewNopHost()))
+	rcv := startReceiver(t, cfg, sink)
 	// The recordings are from November 2025, so today every value is old:
 	// the price falls back to the last published quarter-hour, and the data
 	// age says how old.
@@ -363,15 +367,7 @@ func TestLiveBackoffGivesUp(t *testing.T) {
 	cfg := liveConfig(srv.URL + "/api")
 	cfg.Documents.Price.Enabled = false
 	cfg.BackOff.MaxElapsedTime = 2 * time.Minute
-	tel := componenttest.NewTelemetry()
-	defer tel.Shutdown(context.Background())
-	set := metadatatest.NewSettings(tel)
-	s, err := newGridScraper(cfg, set)
-	require.NoError(t, err)
-	s.now = clock.Now
-	s.tb, err = metadata.NewTelemetryBuilder(set.TelemetrySettings)
-	require.NoError(t, err)
-	require.NoError(t, s.setupLive(context.Background(), componenttest.NewNopHost(), clock.Now))
+	s, _ := newLiveScraper(t, cfg, clock, zap.NewNop())
 	var delays []time.Duration
 	for range 5 {
 		next := s.pollDue(context.Background())

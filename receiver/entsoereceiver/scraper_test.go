@@ -14,11 +14,11 @@ import (
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
 
-	"github.com/ecotel/ecotel/receiver/entsoereceiver/internal/metadata"
 	"github.com/ecotel/ecotel/receiver/entsoereceiver/internal/metadatatest"
 	"github.com/ecotel/ecotel/semconv"
 	"github.com/ecotel/ecotel/semconv/semconvtest"
@@ -170,18 +170,25 @@ func TestReceiverReplayPipeline(t *testing.T) {
 	cfg.CollectionInterval = 10 * time.Millisecond
 	cfg.InitialDelay = 0
 	sink := new(consumertest.MetricsSink)
-	tel := componenttest.NewTelemetry()
-	defer tel.Shutdown(context.Background())
-	rcv, err := NewFactory().CreateMetrics(context.Background(), metadatatest.NewSettings(tel), cfg, sink)
-	require.NoError(t, err)
-	require.NoError(t, rcv.Start(context.Background(), componenttest.NewNopHost()))
+	rcv := startReceiver(t, cfg, sink)
 	require.Eventually(t, func() bool { return len(sink.AllMetrics()) >= 2 }, 5*time.Second, 10*time.Millisecond)
 	require.NoError(t, rcv.Shutdown(context.Background()))
 	first, second := sink.AllMetrics()[0], sink.AllMetrics()[1]
 	require.NoError(t, semconvtest.CheckMetrics(first))
 	require.NoError(t, pmetrictest.CompareMetrics(first, second, pmetrictest.IgnoreStartTimestamp()), "replay is deterministic")
 	assert.Equal(t, 2, first.ResourceMetrics().Len())
-	_ = metadata.Type
+}
+
+// startReceiver creates and starts the whole receiver (factory, scraper
+// controller) delivering into sink; the test shuts it down.
+func startReceiver(t *testing.T, cfg *Config, sink *consumertest.MetricsSink) receiver.Metrics {
+	t.Helper()
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { tel.Shutdown(context.Background()) })
+	rcv, err := NewFactory().CreateMetrics(context.Background(), metadatatest.NewSettings(tel), cfg, sink)
+	require.NoError(t, err)
+	require.NoError(t, rcv.Start(context.Background(), componenttest.NewNopHost()))
+	return rcv
 }
 
 // BenchmarkScrapeFourZones measures one collection cycle of the demo's four

@@ -95,28 +95,16 @@ func LatestGeneration(doc *xmldoc.Document, domain string, now time.Time) (Gener
 	var issues Issues
 	periods := map[curveKey][]xmldoc.Period{}
 	scale := map[curveKey]float64{}
-	for i := range doc.Series {
-		s := &doc.Series[i]
-		if !matches(s, domain, &issues) {
-			continue
-		}
-		k, ok := scaleOf(s, &issues)
-		if !ok {
-			continue
-		}
-		if _, ok := emission.FuelOf(s.PSRType); !ok {
-			issues.unknownPSRType(s.PSRType)
-			continue
-		}
+	eachProductionSeries(doc, domain, &issues, func(s *xmldoc.Series, k float64) {
 		key := curveKey{s.PSRType, s.Direction}
 		if old, seen := scale[key]; seen && old != k {
 			// One production type in two units: keep the first, count the other.
 			issues.UnsupportedUnit++
-			continue
+			return
 		}
 		scale[key] = k
 		periods[key] = append(periods[key], s.Periods...)
-	}
+	})
 
 	type sourceCurve struct {
 		key   curveKey
@@ -211,6 +199,28 @@ func LatestGeneration(doc *xmldoc.Document, domain string, now time.Time) (Gener
 		g.Charging = append(g.Charging, emission.Source{PSRType: sc.key.psr, Fuel: fuel, PowerMW: math.Max(p.Value*scale[sc.key], 0)})
 	}
 	return g, issues, true
+}
+
+// eachProductionSeries calls use with every series of a generation document
+// that is about domain, in a power unit and of a production type with a fuel,
+// and with the factor converting its values to MW; the others are counted
+// in issues.
+func eachProductionSeries(doc *xmldoc.Document, domain string, issues *Issues, use func(s *xmldoc.Series, scaleMW float64)) {
+	for i := range doc.Series {
+		s := &doc.Series[i]
+		if !matches(s, domain, issues) {
+			continue
+		}
+		k, ok := scaleOf(s, issues)
+		if !ok {
+			continue
+		}
+		if _, ok := emission.FuelOf(s.PSRType); !ok {
+			issues.unknownPSRType(s.PSRType)
+			continue
+		}
+		use(s, k)
+	}
 }
 
 func scaleOf(s *xmldoc.Series, issues *Issues) (float64, bool) {
@@ -325,22 +335,12 @@ func UpcomingForecast(doc *xmldoc.Document, domain string, now time.Time, horizo
 	var issues Issues
 	periods := map[string][]xmldoc.Period{}
 	scale := map[string]float64{}
-	for i := range doc.Series {
-		s := &doc.Series[i]
-		if !matches(s, domain, &issues) || s.Direction != xmldoc.DirectionIn {
-			continue
+	eachProductionSeries(doc, domain, &issues, func(s *xmldoc.Series, k float64) {
+		if s.Direction == xmldoc.DirectionIn {
+			scale[s.PSRType] = k
+			periods[s.PSRType] = append(periods[s.PSRType], s.Periods...)
 		}
-		k, ok := scaleOf(s, &issues)
-		if !ok {
-			continue
-		}
-		if _, ok := emission.FuelOf(s.PSRType); !ok {
-			issues.unknownPSRType(s.PSRType)
-			continue
-		}
-		scale[s.PSRType] = k
-		periods[s.PSRType] = append(periods[s.PSRType], s.Periods...)
-	}
+	})
 	byFuel := map[string][]string{}
 	curves := map[string]timeline.Curve{}
 	for psr, ps := range periods {

@@ -7,27 +7,15 @@ package sharedtestdata
 import (
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
+
+	"github.com/ecotel/ecotel/internal/e2e"
 )
 
 // Dir returns the folder of recorded ENTSO-E responses, or skips the test.
 func Dir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if b, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && strings.Contains(string(b), "module github.com/ecotel/ecotel\n") {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("ecotel repository root not found above the working directory")
-		}
-		dir = parent
-	}
+	dir := e2e.RepoRoot(t)
 	shared := filepath.Join(dir, "..", "shared", "testdata", "entsoe")
 	if _, err := os.Stat(shared); err != nil {
 		t.Skipf("recorded ENTSO-E responses not available (%s: %v); they live beside the repository, not in it", shared, err)
