@@ -313,6 +313,13 @@ func TestLiveMisbehavingPlatform(t *testing.T) {
 	for _, want := range []string{"200", "503", "timeout", "network", "404", "429", "ack_no_data", "invalid_body", "401"} {
 		assert.Positive(t, statuses[want], "requests with status %s", want)
 	}
+	latency, err := tel.GetMetric("otelcol_entsoe.request.duration")
+	require.NoError(t, err)
+	var timed uint64
+	for _, dp := range latency.Data.(metricdata.Histogram[float64]).DataPoints {
+		timed += dp.Count
+	}
+	assert.Equal(t, uint64(p.count()), timed, "every request sent is timed")
 
 	// Nothing logged carries the token; the outage, ban and rejection were logged.
 	var text strings.Builder

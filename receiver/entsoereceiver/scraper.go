@@ -565,6 +565,9 @@ func (f *liveFetcher) fetch(ctx context.Context, t *task, start, end time.Time) 
 	if res.Status != "" && res.Status != "canceled" {
 		f.tb.EntsoeRequests.Add(ctx, 1, metric.WithAttributes(docAttr, attribute.String("status", res.Status)))
 	}
+	if res.Sent {
+		f.tb.EntsoeRequestDuration.Record(ctx, res.Duration.Seconds(), metric.WithAttributes(docAttr, attribute.String("status", res.Status)))
+	}
 	if res.RateLimitWait > 0 || res.Status == "banned" {
 		f.tb.EntsoeRateLimitWaits.Add(ctx, 1, metric.WithAttributes(docAttr))
 		f.tb.EntsoeRateLimitWaitTime.Add(ctx, res.RateLimitWait.Seconds(), metric.WithAttributes(docAttr))

@@ -158,6 +158,8 @@ type Result struct {
 	RateLimitWait time.Duration
 	// Sent is false when the request never left (ban in force, context done while waiting).
 	Sent bool
+	// Duration is the time from sending the request to having read the answer.
+	Duration time.Duration
 }
 
 // Fetch sends one GET with params (without the token) and parses the answer.
@@ -204,13 +206,24 @@ func (c *Client) Fetch(ctx context.Context, params url.Values) (*xmldoc.Document
 	}
 	req.Header.Set("Accept", "application/xml, application/zip")
 	res.Sent = true
+	sentAt := time.Now()
+	doc, err := c.exchange(req, params, &res)
+	res.Duration = time.Since(sentAt)
+	if err != nil {
+		return nil, res, c.scrub(err, token)
+	}
+	return doc, res, nil
+}
+
+// exchange sends the request and reads and classifies the answer.
+func (c *Client) exchange(req *http.Request, params url.Values, res *Result) (*xmldoc.Document, error) {
 	resp, err := c.http.Do(req)
 	if err != nil {
 		res.Status = "network"
 		if isTimeout(err) {
 			res.Status = "timeout"
 		}
-		return nil, res, c.scrub(&Error{Kind: KindTransient, Status: res.Status, msg: "request " + describe(params) + ": " + err.Error(), err: err}, token)
+		return nil, &Error{Kind: KindTransient, Status: res.Status, msg: "request " + describe(params) + ": " + err.Error(), err: err}
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxBodyBytes+1))
@@ -220,17 +233,13 @@ func (c *Client) Fetch(ctx context.Context, params url.Values) (*xmldoc.Document
 		if isTimeout(err) {
 			res.Status = "timeout"
 		}
-		return nil, res, c.scrub(&Error{Kind: KindTransient, Status: res.Status, msg: "reading response to " + describe(params) + ": " + err.Error(), err: err}, token)
+		return nil, &Error{Kind: KindTransient, Status: res.Status, msg: "reading response to " + describe(params) + ": " + err.Error(), err: err}
 	}
 	if int64(len(body)) > c.cfg.MaxBodyBytes {
 		res.Status = "invalid_body"
-		return nil, res, &Error{Kind: KindTransient, Status: res.Status, msg: fmt.Sprintf("response to %s exceeds %d bytes", describe(params), c.cfg.MaxBodyBytes)}
+		return nil, &Error{Kind: KindTransient, Status: res.Status, msg: fmt.Sprintf("response to %s exceeds %d bytes", describe(params), c.cfg.MaxBodyBytes)}
 	}
-	doc, err := c.classify(resp, body, params, &res)
-	if err != nil {
-		return nil, res, c.scrub(err, token)
-	}
-	return doc, res, nil
+	return c.classify(resp, body, params, res)
 }
 
 func (c *Client) classify(resp *http.Response, body []byte, params url.Values, res *Result) (*xmldoc.Document, error) {

@@ -77,7 +77,7 @@ func TestRequestIsWellFormed(t *testing.T) {
 	}))
 	defer srv.Close()
 	doc, res, err := newClient(t, srv).Fetch(context.Background(), params)
-	if err != nil || doc.Type != "A75" || res.Status != "200" || !res.Sent {
+	if err != nil || doc.Type != "A75" || res.Status != "200" || !res.Sent || res.Duration <= 0 {
 		t.Fatalf("%v %+v", err, res)
 	}
 	if got.Get("securityToken") != token || got.Get("documentType") != "A75" || got.Get("periodStart") != "202511111200" {

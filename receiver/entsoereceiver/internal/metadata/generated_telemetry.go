@@ -30,6 +30,7 @@ type TelemetryBuilder struct {
 	EntsoePointsDropped     metric.Int64Counter
 	EntsoeRateLimitWaitTime metric.Float64Counter
 	EntsoeRateLimitWaits    metric.Int64Counter
+	EntsoeRequestDuration   metric.Float64Histogram
 	EntsoeRequests          metric.Int64Counter
 	EntsoeStale             metric.Int64Gauge
 }
@@ -85,6 +86,13 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_entsoe.rate_limit.waits",
 		metric.WithDescription("Requests held back by the client-side rate limit (token bucket) or by a ban. [Alpha]"),
 		metric.WithUnit("{request}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.EntsoeRequestDuration, err = builder.meter.Float64Histogram(
+		"otelcol_entsoe.request.duration",
+		metric.WithDescription("Time from sending a request to the ENTSO-E API to having read its answer, by document and outcome. [Alpha]"),
+		metric.WithUnit("s"),
+		metric.WithExplicitBucketBoundaries([]float64{0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300}...),
 	)
 	errs = errors.Join(errs, err)
 	builder.EntsoeRequests, err = builder.meter.Int64Counter(

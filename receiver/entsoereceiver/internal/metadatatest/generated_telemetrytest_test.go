@@ -23,6 +23,7 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.EntsoePointsDropped.Add(context.Background(), 1)
 	tb.EntsoeRateLimitWaitTime.Add(context.Background(), 1)
 	tb.EntsoeRateLimitWaits.Add(context.Background(), 1)
+	tb.EntsoeRequestDuration.Record(context.Background(), 1)
 	tb.EntsoeRequests.Add(context.Background(), 1)
 	tb.EntsoeStale.Record(context.Background(), 1)
 	AssertEqualEntsoeParseErrors(t, testTel,
@@ -36,6 +37,9 @@ func TestSetupTelemetry(t *testing.T) {
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualEntsoeRateLimitWaits(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualEntsoeRequestDuration(t, testTel,
+		[]metricdata.HistogramDataPoint[float64]{{}}, metricdatatest.IgnoreValue(),
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualEntsoeRequests(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
