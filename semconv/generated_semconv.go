@@ -48,7 +48,7 @@ const (
 	AttrGridDocument = "eco.grid.document"
 	// AttrGridPriceCurrency is "eco.grid.price.currency": ISO 4217 currency of a price, as given by the source document.
 	AttrGridPriceCurrency = "eco.grid.price.currency"
-	// AttrGridForecastLeadTime is "eco.grid.forecast.lead_time": How far ahead of the latest actual interval a forecast value lies, in seconds.
+	// AttrGridForecastLeadTime is "eco.grid.forecast.lead_time": How far ahead a forecast value lies, in seconds from the start of the current interval (the one containing now) to the start of the forecast interval.
 	AttrGridForecastLeadTime = "eco.grid.forecast.lead_time"
 	// AttrCarbonIntensityMethod is "eco.carbon_intensity.method": Which emission factors a carbon intensity was computed with.
 	AttrCarbonIntensityMethod = "eco.carbon_intensity.method"
@@ -296,10 +296,10 @@ const (
 	MetricGridPriceHeadroomBrief      = "Scaling signal in [0,1]: 1 when the zone's day-ahead price is the lowest of the trailing 24 h, 0 when it is the highest."
 	MetricGridPriceHeadroomPrometheus = "eco_grid_price_headroom_ratio"
 
-	// MetricGridRenewableShare is "eco.grid.renewable_share" (gauge, 1): Share of generation from renewable modes (biomass, geothermal, hydro, solar, wind, storage discharge) in [0,1].
+	// MetricGridRenewableShare is "eco.grid.renewable_share" (gauge, 1): Share of generation from renewable modes (biomass, geothermal, hydro, solar, wind; storage discharge only when counted) in [0,1], over the same production as the carbon intensity.
 	MetricGridRenewableShare           = "eco.grid.renewable_share"
 	MetricGridRenewableShareUnit       = "1"
-	MetricGridRenewableShareBrief      = "Share of generation from renewable modes (biomass, geothermal, hydro, solar, wind, storage discharge) in [0,1]."
+	MetricGridRenewableShareBrief      = "Share of generation from renewable modes (biomass, geothermal, hydro, solar, wind; storage discharge only when counted) in [0,1], over the same production as the carbon intensity."
 	MetricGridRenewableSharePrometheus = "eco_grid_renewable_share_ratio"
 
 	// MetricGridStorageCharging is "eco.grid.storage.charging" (gauge, MW): Average power drawn by storage (pumped hydro, batteries) to charge over the latest complete interval.

@@ -128,7 +128,7 @@ func rankBar(v *float64, worst float64) template.HTML {
 	}
 	const width = 160.0
 	w := math.Max(*v/worst*width, 1)
-	hue := 120 * (1 - *v/worst) // green for the best, red for the worst
+	hue := 120 * (1 - *v/worst)                                                                                                                                    // green for the best, red for the worst
 	return template.HTML(fmt.Sprintf(`<svg class="rank" width="%g" height="12"><rect width="%.2f" height="12" fill="hsl(%.0f,60%%,45%%)"/></svg>`, width, w, hue)) // #nosec G203
 }
 

@@ -29,6 +29,13 @@ type Process struct {
 // then SIGKILL after 10 s) when the test ends.
 func StartProcess(t testing.TB, name, bin string, args, env []string) *Process {
 	t.Helper()
+	return StartProcessIn(t, "", name, bin, args, env)
+}
+
+// StartProcessIn is StartProcess with the working directory dir ("" for the
+// test's own).
+func StartProcessIn(t testing.TB, dir, name, bin string, args, env []string) *Process {
+	t.Helper()
 	logPath := filepath.Join(t.TempDir(), name+".log")
 	logFile, err := os.Create(logPath)
 	if err != nil {
@@ -36,6 +43,7 @@ func StartProcess(t testing.TB, name, bin string, args, env []string) *Process {
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), env...)
+	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {

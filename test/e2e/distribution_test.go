@@ -51,13 +51,18 @@ func TestE2EDistributionComponents(t *testing.T) {
 // TestE2EShippedConfigsValidate runs `otelcol-eco validate` on every shipped
 // configuration.
 func TestE2EShippedConfigsValidate(t *testing.T) {
-	configs, err := filepath.Glob(filepath.Join(e2e.RepoRoot(t), "distribution", "config", "*.yaml"))
+	root := e2e.RepoRoot(t)
+	configs, err := filepath.Glob(filepath.Join(root, "distribution", "config", "*.yaml"))
 	if err != nil || len(configs) == 0 {
 		t.Fatalf("no shipped configs found: %v", err)
 	}
 	for _, cfg := range configs {
 		t.Run(filepath.Base(cfg), func(t *testing.T) {
-			out, err := exec.Command(e2e.CollectorBinary(t), "validate", "--config", cfg).CombinedOutput()
+			// Shipped configs name files relative to the repository root,
+			// where `make run` starts the collector.
+			cmd := exec.Command(e2e.CollectorBinary(t), "validate", "--config", cfg)
+			cmd.Dir = root
+			out, err := cmd.CombinedOutput()
 			if err != nil {
 				t.Fatalf("validate %s: %v\n%s", cfg, err, out)
 			}
