@@ -159,8 +159,8 @@ func (cfg *Config) Validate() error {
 	if _, err := regexp.Compile(cfg.HostPowerMetrics); err != nil {
 		errs = append(errs, fmt.Errorf("host_power_metrics: %w", err))
 	}
-	if cfg.FlushInterval < 100*time.Millisecond {
-		errs = append(errs, fmt.Errorf("flush_interval: %s is too short (at least 100ms; default 10s)", cfg.FlushInterval))
+	if cfg.FlushInterval < 10*time.Millisecond {
+		errs = append(errs, fmt.Errorf("flush_interval: %s is too short (at least 10ms; default 10s)", cfg.FlushInterval))
 	}
 	if cfg.GapReset < 0 {
 		errs = append(errs, errors.New("gap_reset: must not be negative (0 disables)"))
