@@ -112,7 +112,9 @@ var testMetrics = []alumetrelay.Metric{
 	{ID: 6, Name: "cpu_percent", ValueType: alumetrelay.ValueTypeF64, Unit: alumetrelay.Unit{Base: "%"}},
 }
 
-func (c *relayClient) register() { c.write(alumetrelay.AppendRegisterMetrics(nil, c.name, testMetrics)) }
+func (c *relayClient) register() {
+	c.write(alumetrelay.AppendRegisterMetrics(nil, c.name, testMetrics))
+}
 
 func (c *relayClient) send(ps ...alumetrelay.Point) {
 	c.write(alumetrelay.AppendSendMeasurements(nil, c.name, ps))
