@@ -82,9 +82,10 @@ func (s *otlpServer) shutdown() {
 func (s *otlpServer) Export(ctx context.Context, req pmetricotlp.ExportRequest) (pmetricotlp.ExportResponse, error) {
 	var c pointCounts
 	s.r.ingestOTLP(req.Metrics(), &c)
+	rejected := dropped(&c)
 	s.r.report(ctx, inputOTLP, &c)
 	resp := pmetricotlp.NewExportResponse()
-	if rejected := dropped(&c); rejected > 0 {
+	if rejected > 0 {
 		ps := resp.PartialSuccess()
 		ps.SetRejectedDataPoints(rejected)
 		ps.SetErrorMessage("alumetbridge: some points were not energy, CPU time or power series it models, or had invalid values (see the receiver_alumetbridge_points metric)")
