@@ -5,6 +5,7 @@ import (
 	"errors"
 	"regexp"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -31,6 +32,8 @@ type alumetReceiver struct {
 	mapper *mapping.Mapper
 	store  *accumulator.Store
 	shared *sharedRoutes
+	// accepted counts accepted points per input (tests, benchmarks).
+	accepted [numInputs]atomic.Int64
 
 	relay      *relayServer
 	otlp       *otlpServer

@@ -171,8 +171,18 @@ func refusedAttr(reason string) metric.AddOption {
 	return metric.WithAttributes(attribute.String("reason", reason))
 }
 
-func frameAttr(kind, result string) metric.AddOption {
-	return metric.WithAttributes(attribute.String("kind", kind), attribute.String("outcome", result))
+// frameAttrs holds the attribute sets of the frames counter, built once so
+// counting a frame does not allocate.
+var frameAttrs sync.Map // [2]string → []metric.AddOption
+
+func frameAttr(kind, result string) []metric.AddOption {
+	key := [2]string{kind, result}
+	if o, ok := frameAttrs.Load(key); ok {
+		return o.([]metric.AddOption)
+	}
+	o := []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(attribute.String("kind", kind), attribute.String("outcome", result)))}
+	frameAttrs.Store(key, o)
+	return o
 }
 
 // relayMetric is a metric a client registered.
@@ -238,7 +248,7 @@ func (c *relayConn) serve() {
 		}
 		b, err := alumetrelay.ParseBody(body)
 		if err != nil {
-			r.tb.ReceiverAlumetbridgeFrames.Add(ctx, 1, frameAttr("unknown", "malformed"))
+			r.tb.ReceiverAlumetbridgeFrames.Add(ctx, 1, frameAttr("unknown", "malformed")...)
 			r.decodeError(ctx, inputRelay, "malformed_frame")
 			if c.name == "" {
 				c.refuse(ctx, "no_greet", "first frame is not a decodable Greet")
@@ -260,7 +270,7 @@ func (c *relayConn) serve() {
 		case alumetrelay.KindSendMeasurements:
 			c.measurements(ctx, b.Payload)
 		default:
-			r.tb.ReceiverAlumetbridgeFrames.Add(ctx, 1, frameAttr(b.Kind.String(), "unexpected"))
+			r.tb.ReceiverAlumetbridgeFrames.Add(ctx, 1, frameAttr(b.Kind.String(), "unexpected")...)
 		}
 	}
 }
@@ -270,7 +280,7 @@ func (c *relayConn) readError(ctx context.Context, err error) {
 	switch {
 	case errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed):
 	case errors.Is(err, alumetrelay.ErrFrameTooLarge):
-		r.tb.ReceiverAlumetbridgeFrames.Add(ctx, 1, frameAttr("unknown", "oversize"))
+		r.tb.ReceiverAlumetbridgeFrames.Add(ctx, 1, frameAttr("unknown", "oversize")...)
 		r.warn.Warn("oversize", "Alumet relay frame larger than relay.max_frame_bytes skipped; lower the client's buffer_max_length or raise the limit",
 			zap.String("client", c.name), zap.Int("max_frame_bytes", c.s.cfg.MaxFrameBytes))
 	case errors.Is(err, io.ErrUnexpectedEOF):
@@ -303,7 +313,7 @@ func (c *relayConn) greet(ctx context.Context, fr *alumetrelay.FrameReader, b al
 	r := c.s.r
 	g, err := alumetrelay.DecodeGreet(b.Payload)
 	if err != nil {
-		r.tb.ReceiverAlumetbridgeFrames.Add(ctx, 1, frameAttr("Greet", "malformed"))
+		r.tb.ReceiverAlumetbridgeFrames.Add(ctx, 1, frameAttr("Greet", "malformed")...)
 		r.decodeError(ctx, inputRelay, "malformed_frame")
 		c.refuse(ctx, "no_greet", "malformed Greet: "+err.Error())
 		return false
@@ -319,18 +329,18 @@ func (c *relayConn) greet(ctx context.Context, fr *alumetrelay.FrameReader, b al
 		return false
 	}
 	if !accept {
-		r.tb.ReceiverAlumetbridgeFrames.Add(ctx, 1, frameAttr("Greet", "accepted"))
+		r.tb.ReceiverAlumetbridgeFrames.Add(ctx, 1, frameAttr("Greet", "accepted")...)
 		c.refuse(ctx, "version_mismatch", fmt.Sprintf("client speaks relay protocol %d, this receiver speaks %d (Alumet v0.7.0 to v0.9.x); upgrade the Alumet agent",
 			g.ProtocolVersion, alumetrelay.ProtocolVersion))
 		return false
 	}
 	name := string(b.Sender)
 	if len(name) > maxClientNameBytes {
-		r.tb.ReceiverAlumetbridgeFrames.Add(ctx, 1, frameAttr("Greet", "malformed"))
+		r.tb.ReceiverAlumetbridgeFrames.Add(ctx, 1, frameAttr("Greet", "malformed")...)
 		c.refuse(ctx, "bad_client_name", "client_name longer than a Kubernetes node name")
 		return false
 	}
-	r.tb.ReceiverAlumetbridgeFrames.Add(ctx, 1, frameAttr("Greet", "accepted"))
+	r.tb.ReceiverAlumetbridgeFrames.Add(ctx, 1, frameAttr("Greet", "accepted")...)
 	if c.name != "" {
 		c.s.named(c.name, -1)
 	}
@@ -354,13 +364,13 @@ func (c *relayConn) register(ctx context.Context, payload []byte) {
 	r := c.s.r
 	ms, err := alumetrelay.DecodeRegisterMetrics(payload, nil)
 	if err != nil {
-		r.tb.ReceiverAlumetbridgeFrames.Add(ctx, 1, frameAttr("RegisterMetrics", "malformed"))
+		r.tb.ReceiverAlumetbridgeFrames.Add(ctx, 1, frameAttr("RegisterMetrics", "malformed")...)
 		r.decodeError(ctx, inputRelay, "malformed_frame")
 		r.warn.Warn("malformed_register", "Malformed Alumet RegisterMetrics frame dropped; points of its metrics will count as unknown_metric",
 			zap.String("client", c.name), zap.Error(err))
 		return
 	}
-	r.tb.ReceiverAlumetbridgeFrames.Add(ctx, 1, frameAttr("RegisterMetrics", "accepted"))
+	r.tb.ReceiverAlumetbridgeFrames.Add(ctx, 1, frameAttr("RegisterMetrics", "accepted")...)
 	for _, m := range ms {
 		u, ok := units.FromRelay(m.Unit.Base, m.Unit.Prefix)
 		if !ok {
@@ -408,7 +418,7 @@ func (c *relayConn) measurements(ctx context.Context, payload []byte) {
 		err = mr.Err()
 	}
 	if err != nil {
-		r.tb.ReceiverAlumetbridgeFrames.Add(ctx, 1, frameAttr("SendMeasurements", "malformed"))
+		r.tb.ReceiverAlumetbridgeFrames.Add(ctx, 1, frameAttr("SendMeasurements", "malformed")...)
 		r.decodeError(ctx, inputRelay, "malformed_frame")
 		r.warn.Warn("malformed_measurements", "Malformed Alumet SendMeasurements frame dropped whole",
 			zap.String("client", c.name), zap.Int("points_declared", mr.Len()), zap.Error(err))
@@ -421,7 +431,7 @@ func (c *relayConn) measurements(ctx context.Context, payload []byte) {
 		sp := &c.staged[i]
 		r.apply(sp.e, sp.value, sp.tsNs, now, &c.counts)
 	}
-	r.tb.ReceiverAlumetbridgeFrames.Add(ctx, 1, frameAttr("SendMeasurements", "accepted"))
+	r.tb.ReceiverAlumetbridgeFrames.Add(ctx, 1, frameAttr("SendMeasurements", "accepted")...)
 	r.report(ctx, inputRelay, &c.counts)
 }
 

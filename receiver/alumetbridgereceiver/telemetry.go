@@ -67,31 +67,33 @@ type pointCounts struct {
 
 // attribute sets, precomputed so recording telemetry does not allocate.
 type telemetryAttrs struct {
-	points [numInputs][numOutcomes]metric.AddOption
-	inputs [numInputs]metric.AddOption
+	// Slices, not single options, so the variadic calls do not allocate.
+	points [numInputs][numOutcomes][]metric.AddOption
+	inputs [numInputs][]metric.AddOption
 }
 
 func newTelemetryAttrs() *telemetryAttrs {
 	t := &telemetryAttrs{}
 	for i := range numInputs {
-		t.inputs[i] = metric.WithAttributeSet(attribute.NewSet(attribute.String("input", inputNames[i])))
+		t.inputs[i] = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(attribute.String("input", inputNames[i])))}
 		for o := range numOutcomes {
-			t.points[i][o] = metric.WithAttributeSet(attribute.NewSet(
-				attribute.String("input", inputNames[i]), attribute.String("outcome", outcomeNames[o])))
+			t.points[i][o] = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(
+				attribute.String("input", inputNames[i]), attribute.String("outcome", outcomeNames[o])))}
 		}
 	}
 	return t
 }
 
 func (r *alumetReceiver) report(ctx context.Context, in input, c *pointCounts) {
+	r.accepted[in].Add(c.byOutcome[outcomeAccepted])
 	for o, n := range c.byOutcome {
 		if n != 0 {
-			r.tb.ReceiverAlumetbridgePoints.Add(ctx, n, r.attrs.points[in][o])
+			r.tb.ReceiverAlumetbridgePoints.Add(ctx, n, r.attrs.points[in][o]...)
 			c.byOutcome[o] = 0
 		}
 	}
 	if c.conversions != 0 {
-		r.tb.ReceiverAlumetbridgeUnitConversions.Add(ctx, c.conversions, r.attrs.inputs[in])
+		r.tb.ReceiverAlumetbridgeUnitConversions.Add(ctx, c.conversions, r.attrs.inputs[in]...)
 		c.conversions = 0
 	}
 }
