@@ -14,7 +14,7 @@ SYSTEM_DEPS := prometheus:prometheus promtool:prometheus
 COMPONENT_SOURCES := $(shell find receiver processor exporter extension semconv internal cmd pkg -name '*.go' -not -name '*_test.go' 2>/dev/null) \
 	$(shell find receiver processor exporter extension -name '*.yaml' -path '*internal*' -prune -o -name '*.yaml' -print 2>/dev/null)
 
-.PHONY: all build run test unit e2e deps generate check-generate lint bench fuzz clean tools
+.PHONY: all build run test unit e2e deps generate check-generate lint bench fuzz clean tools alumet-sim
 
 all: build
 
@@ -33,7 +33,9 @@ $(MDATAGEN): internal/tools/mdatagen/go.mod internal/tools/mdatagen/go.sum
 
 tools: $(OCB) $(MDATAGEN)
 
-## bin/alumet-sim: Alumet relay-client simulator (demo energy, e2e and scale tests)
+## alumet-sim: build bin/alumet-sim, the Alumet relay-client simulator (demo energy, e2e and scale tests)
+alumet-sim: $(BIN)/alumet-sim
+
 $(BIN)/alumet-sim: go.mod go.sum $(shell find cmd/alumet-sim pkg/alumetrelay internal/clusterinventory -name '*.go' -not -name '*_test.go')
 	$(GO) build -o $@ ./cmd/alumet-sim
 

@@ -46,7 +46,7 @@ func TestE2EAlumetRelayEnergyAccounting(t *testing.T) {
 	col := e2e.StartCollector(t, "distribution/config/demo.yaml", ep)
 	prom := e2e.StartPrometheus(t, e2e.PrometheusOptions{Targets: []string{ep.Prometheus}})
 
-	sim := e2e.LookBinary(t, "ALUMET_SIM", "bin/alumet-sim", "", "run `make bin/alumet-sim` (make e2e builds it)")
+	sim := e2e.LookBinary(t, "ALUMET_SIM", "bin/alumet-sim", "", "run `make alumet-sim` (make e2e builds it)")
 	totalsPath := filepath.Join(t.TempDir(), "totals.json")
 	p := e2e.StartProcess(t, "alumet-sim", sim, []string{
 		"-inventory", filepath.Join(e2e.RepoRoot(t), "distribution/demo/cluster.yaml"),
