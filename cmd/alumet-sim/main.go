@@ -21,10 +21,11 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"os/signal"
 	"runtime/debug"
-	"sort"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -171,23 +172,13 @@ func report(log *slog.Logger, cfg *config, opt *options, nodes []*simNode) error
 			podJ += n.pods[i].EnergyJ
 		}
 	}
-	names := make([]string, 0, len(out.Nodes))
-	for name := range out.Nodes {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(out.Nodes)) {
 		t := out.Nodes[name]
 		log.Info("sent node energy", "node", name, "host_energy_j", t.HostJ, "domain", t.HostDomain,
 			"package_total_j", t.PackageTotalJ, "dram_total_j", t.DRAMTotalJ, "frames", t.Frames, "sessions", t.Sessions)
 	}
 	if len(out.Pods) <= cfg.logPods {
-		uids := make([]string, 0, len(out.Pods))
-		for uid := range out.Pods {
-			uids = append(uids, uid)
-		}
-		sort.Strings(uids)
-		for _, uid := range uids {
+		for _, uid := range slices.Sorted(maps.Keys(out.Pods)) {
 			p := out.Pods[uid]
 			log.Info("sent pod energy", "pod_uid", uid, "pod", p.Namespace+"/"+p.Name, "node", p.Node, "energy_j", p.EnergyJ, "cpu_time_s", p.CPUTimeS)
 		}

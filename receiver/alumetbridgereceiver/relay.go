@@ -204,7 +204,8 @@ type relayConn struct {
 	s       *relayServer
 	conn    net.Conn
 	remote  string
-	name    string // client name from the Greet
+	greeted bool
+	name    string // client name from the Greet (may be empty)
 	node    string // node identity: client name, or relay.node_name fallback
 	metrics map[uint64]relayMetric
 	routes  map[string]*routeEntry
@@ -225,7 +226,7 @@ func (c *relayConn) serve() {
 	fr := alumetrelay.NewFrameReader(bufio.NewReaderSize(c.conn, 4096), c.s.cfg.MaxFrameBytes)
 	defer fr.Close()
 	defer func() {
-		if c.name != "" {
+		if c.greeted {
 			c.s.named(c.name, -1)
 		}
 	}()
@@ -241,7 +242,7 @@ func (c *relayConn) serve() {
 		}
 		if err != nil {
 			c.readError(ctx, err)
-			if errors.Is(err, alumetrelay.ErrFrameTooLarge) && c.name != "" {
+			if errors.Is(err, alumetrelay.ErrFrameTooLarge) && c.greeted {
 				continue // skipped by its length prefix; the stream is aligned
 			}
 			return
@@ -250,13 +251,13 @@ func (c *relayConn) serve() {
 		if err != nil {
 			r.tb.ReceiverAlumetbridgeFrames.Add(ctx, 1, frameAttr("unknown", "malformed")...)
 			r.decodeError(ctx, inputRelay, "malformed_frame")
-			if c.name == "" {
+			if !c.greeted {
 				c.refuse(ctx, "no_greet", "first frame is not a decodable Greet")
 				return
 			}
 			continue
 		}
-		if c.name == "" && b.Kind != alumetrelay.KindGreet {
+		if !c.greeted && b.Kind != alumetrelay.KindGreet {
 			c.refuse(ctx, "no_greet", "first frame is a "+b.Kind.String()+", not a Greet")
 			return
 		}
@@ -341,12 +342,14 @@ func (c *relayConn) greet(ctx context.Context, fr *alumetrelay.FrameReader, b al
 		return false
 	}
 	r.tb.ReceiverAlumetbridgeFrames.Add(ctx, 1, frameAttr("Greet", "accepted")...)
-	if c.name != "" {
+	if c.greeted {
 		c.s.named(c.name, -1)
 	}
-	c.name, c.node = name, name
+	c.greeted, c.name, c.node = true, name, name
 	if c.node == "" {
 		c.node = r.cfg.NodeName
+		r.warn.Warn("empty_client_name", "Alumet relay client greeted with an empty client_name; its points need a k8s `node` attribute or node_name (set client_name = \"${NODE_NAME}\")",
+			zap.String("remote", c.remote))
 	}
 	c.s.named(name, 1)
 	fr.SetSender(name)

@@ -215,3 +215,16 @@ func TestRelayThousandClients(t *testing.T) {
 		return true
 	})
 }
+
+// TestRelayEmptyClientName: a client without a name still works; its node
+// comes from node_name.
+func TestRelayEmptyClientName(t *testing.T) {
+	r := startReceiver(t, func(c *Config) { c.NodeName = "fallback-node" })
+	c := dial(t, r, "")
+	if !c.greet(2).Accept {
+		t.Fatal("refused")
+	}
+	c.register()
+	c.send(raplTotal("platform_total", 1, 4))
+	waitFor(t, "energy on node_name", func() bool { return r.latest(t)["hw.host.energy{fallback-node/|platform_total}"] == 4 })
+}

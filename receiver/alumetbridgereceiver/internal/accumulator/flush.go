@@ -122,28 +122,12 @@ func (em *entityMetrics) metric(kind mapping.Kind) pmetric.Metric {
 		return em.metrics[kind]
 	}
 	m := em.sm.Metrics().AppendEmpty()
-	switch kind {
-	case mapping.HostEnergy:
-		m.SetName(semconv.MetricHWHostEnergy)
-		m.SetUnit(semconv.MetricHWHostEnergyUnit)
-		m.SetDescription(semconv.MetricHWHostEnergyBrief)
-	case mapping.HWEnergy:
-		m.SetName(semconv.MetricHWEnergy)
-		m.SetUnit(semconv.MetricHWEnergyUnit)
-		m.SetDescription(semconv.MetricHWEnergyBrief)
-	case mapping.HostPower:
-		m.SetName(semconv.MetricHWHostPower)
-		m.SetUnit(semconv.MetricHWHostPowerUnit)
-		m.SetDescription(semconv.MetricHWHostPowerBrief)
+	d := outputMetrics[kind]
+	m.SetName(d.name)
+	m.SetUnit(d.unit)
+	m.SetDescription(d.brief)
+	if kind == mapping.HostPower {
 		m.SetEmptyGauge()
-	case mapping.PodEnergy:
-		m.SetName(semconv.MetricPodEnergy)
-		m.SetUnit(semconv.MetricPodEnergyUnit)
-		m.SetDescription(semconv.MetricPodEnergyBrief)
-	case mapping.PodCPUTime:
-		m.SetName(semconv.MetricPodCPUTime)
-		m.SetUnit(semconv.MetricPodCPUTimeUnit)
-		m.SetDescription(semconv.MetricPodCPUTimeBrief)
 	}
 	if kind != mapping.HostPower {
 		sum := m.SetEmptySum()
@@ -152,4 +136,13 @@ func (em *entityMetrics) metric(kind mapping.Kind) pmetric.Metric {
 	}
 	em.metrics[kind], em.has[kind] = m, true
 	return m
+}
+
+// outputMetrics names each target kind's metric, from the registry.
+var outputMetrics = [mapping.PodCPUTime + 1]struct{ name, unit, brief string }{
+	mapping.HostEnergy: {semconv.MetricHWHostEnergy, semconv.MetricHWHostEnergyUnit, semconv.MetricHWHostEnergyBrief},
+	mapping.HWEnergy:   {semconv.MetricHWEnergy, semconv.MetricHWEnergyUnit, semconv.MetricHWEnergyBrief},
+	mapping.HostPower:  {semconv.MetricHWHostPower, semconv.MetricHWHostPowerUnit, semconv.MetricHWHostPowerBrief},
+	mapping.PodEnergy:  {semconv.MetricPodEnergy, semconv.MetricPodEnergyUnit, semconv.MetricPodEnergyBrief},
+	mapping.PodCPUTime: {semconv.MetricPodCPUTime, semconv.MetricPodCPUTimeUnit, semconv.MetricPodCPUTimeBrief},
 }

@@ -161,15 +161,7 @@ func (m *Mapper) Map(p *Point) Result {
 		if unit.Quantity != units.Energy {
 			return Result{Reason: ReasonUnsupportedUnit}
 		}
-		pod, ok := podOf(p, node)
-		if !ok {
-			return Result{Reason: ReasonNoPod}
-		}
-		if pod.Node == "" {
-			return Result{Reason: ReasonNoNode}
-		}
-		pod.Kind, pod.Source, pod.Formula = PodEnergy, p.Source, p.Metric
-		return Result{Targets: []Target{pod}, Factor: unit.Factor}
+		return podResult(p, node, PodEnergy, p.Metric, unit)
 
 	case p.Metric == metricCPUTimeDelta && p.ConsumerKind != resourceLocal:
 		if !p.HasUnit {
@@ -182,15 +174,7 @@ func (m *Mapper) Map(p *Point) Result {
 		if k := p.Attr("kind"); k != "" && k != "total" {
 			return Result{Reason: ReasonUnmapped}
 		}
-		pod, ok := podOf(p, node)
-		if !ok {
-			return Result{Reason: ReasonNoPod}
-		}
-		if pod.Node == "" {
-			return Result{Reason: ReasonNoNode}
-		}
-		pod.Kind, pod.Source = PodCPUTime, p.Source
-		return Result{Targets: []Target{pod}, Factor: unit.Factor}
+		return podResult(p, node, PodCPUTime, "", unit)
 	}
 
 	if node == "" {
@@ -309,6 +293,19 @@ func DomainLabel(tier HostTier, bits uint32) string {
 		return "package+dram"
 	}
 	return ""
+}
+
+// podResult maps a pod-level series (attributed energy, CPU time).
+func podResult(p *Point, node string, kind Kind, formula string, unit units.Unit) Result {
+	pod, ok := podOf(p, node)
+	if !ok {
+		return Result{Reason: ReasonNoPod}
+	}
+	if pod.Node == "" {
+		return Result{Reason: ReasonNoNode}
+	}
+	pod.Kind, pod.Source, pod.Formula = kind, p.Source, formula
+	return Result{Targets: []Target{pod}, Factor: unit.Factor}
 }
 
 // podOf finds the pod (and container) a point is about: the k8s plugin's
