@@ -223,6 +223,14 @@ func newRelayConn(s *relayServer, conn net.Conn) *relayConn {
 func (c *relayConn) serve() {
 	r := c.s.r
 	ctx := context.Background()
+	if tc, ok := c.conn.(*tls.Conn); ok {
+		_ = tc.SetDeadline(time.Now().Add(c.s.cfg.ReadTimeout))
+		if err := tc.HandshakeContext(ctx); err != nil {
+			c.refuse(ctx, "tls", "TLS handshake failed (is the client speaking plain TCP to a TLS relay?): "+err.Error())
+			return
+		}
+		_ = tc.SetDeadline(time.Time{})
+	}
 	fr := alumetrelay.NewFrameReader(bufio.NewReaderSize(c.conn, 4096), c.s.cfg.MaxFrameBytes)
 	defer fr.Close()
 	defer func() {
