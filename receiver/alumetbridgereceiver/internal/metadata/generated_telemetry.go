@@ -101,7 +101,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.ReceiverAlumetbridgeConnectionsRefused, err = builder.meter.Int64Counter(
 		"otelcol_receiver_alumetbridge_connections_refused",
-		metric.WithDescription("Relay connections closed by the receiver before or at the Greet, by reason (max_connections, version_mismatch, no_greet, tls). [Development]"),
+		metric.WithDescription("Relay connections closed by the receiver before or at the Greet, by reason (max_connections, version_mismatch, no_greet, bad_client_name, tls). [Development]"),
 		metric.WithUnit("{connection}"),
 	)
 	errs = errors.Join(errs, err)

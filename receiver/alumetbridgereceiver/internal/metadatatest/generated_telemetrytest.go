@@ -40,7 +40,7 @@ func AssertEqualReceiverAlumetbridgeConnections(t *testing.T, tt *componenttest.
 func AssertEqualReceiverAlumetbridgeConnectionsRefused(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_receiver_alumetbridge_connections_refused",
-		Description: "Relay connections closed by the receiver before or at the Greet, by reason (max_connections, version_mismatch, no_greet, tls). [Development]",
+		Description: "Relay connections closed by the receiver before or at the Greet, by reason (max_connections, version_mismatch, no_greet, bad_client_name, tls). [Development]",
 		Unit:        "{connection}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
