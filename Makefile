@@ -11,10 +11,10 @@ MODULES := .
 # System programs the tests run for real, as command:debian-package.
 SYSTEM_DEPS := prometheus:prometheus promtool:prometheus
 
-COMPONENT_SOURCES := $(shell find receiver processor exporter extension semconv internal cmd -name '*.go' -not -name '*_test.go' 2>/dev/null) \
+COMPONENT_SOURCES := $(shell find receiver processor exporter extension semconv internal cmd pkg -name '*.go' -not -name '*_test.go' 2>/dev/null) \
 	$(shell find receiver processor exporter extension -name '*.yaml' -path '*internal*' -prune -o -name '*.yaml' -print 2>/dev/null)
 
-.PHONY: all build run test unit e2e deps generate check-generate lint bench fuzz clean tools
+.PHONY: all build run test unit e2e deps generate check-generate lint bench fuzz clean tools alumet-sim
 
 all: build
 
@@ -33,8 +33,14 @@ $(MDATAGEN): internal/tools/mdatagen/go.mod internal/tools/mdatagen/go.sum
 
 tools: $(OCB) $(MDATAGEN)
 
+## alumet-sim: build bin/alumet-sim, the Alumet relay-client simulator (demo energy, e2e and scale tests)
+alumet-sim: $(BIN)/alumet-sim
+
+$(BIN)/alumet-sim: go.mod go.sum $(shell find cmd/alumet-sim pkg/alumetrelay internal/clusterinventory -name '*.go' -not -name '*_test.go')
+	$(GO) build -o $@ ./cmd/alumet-sim
+
 ## run: build otelcol-eco and run the offline demo
-run: build
+run: build $(BIN)/alumet-sim
 	scripts/run-demo.sh
 
 ## test: everything — lint, generated files fresh, unit tests, e2e tests with real Prometheus
@@ -49,7 +55,7 @@ unit:
 	@set -e; for m in $(MODULES); do echo "== go test $$m"; (cd $$m && $(GO) test -count=1 ./...); done
 
 ## e2e: end-to-end tests (functions named TestE2E*, build tag e2e) against the built collector and a real Prometheus
-e2e: build deps
+e2e: build deps $(BIN)/alumet-sim
 	$(GO) test -count=1 -tags e2e -run 'E2E' ./...
 
 ## generate: regenerate semconv constants/docs and components' internal/metadata
