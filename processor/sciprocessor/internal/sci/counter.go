@@ -1,10 +1,13 @@
 package sci
 
-// CounterCapacity is how many samples a Counter keeps. Samples closer than
-// the configured spacing replace the newest one instead of being appended, so
-// with spacing = window/32 a counter covers window + delay + gap allowances
-// of up to twice the window with room to spare, at a fixed 24 bytes per sample.
-const CounterCapacity = 96
+// CounterCapacity is how many samples a Counter keeps, at 24 bytes each.
+// Samples closer than the caller's spacing replace the newest one instead of
+// being appended; the processor picks the spacing so that the ring always
+// spans the window plus its delay and gap allowances (see SampleSpacing).
+const CounterCapacity = 48
+
+// SampleSpacing is the thinning distance that lets a Counter span coverNs.
+func SampleSpacing(coverNs int64) int64 { return coverNs / (CounterCapacity - 8) }
 
 // Reason is why a windowed quantity could not be computed.
 type Reason int
