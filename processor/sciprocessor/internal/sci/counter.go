@@ -1,5 +1,7 @@
 package sci
 
+import "math"
+
 // CounterCapacity is how many samples a Counter keeps, at 24 bytes each.
 // Samples closer than the caller's spacing replace the newest one instead of
 // being appended; the processor picks the spacing so that the ring always
@@ -31,6 +33,10 @@ type Sample struct {
 	T       int64 // unix nanoseconds
 	V       float64
 	Segment uint32 // incremented at every counter reset
+	// GapMs is the widest distance between consecutive received samples
+	// from the previous kept sample to this one (ms): thinning drops samples,
+	// but a boundary is interpolated only where the data really was dense.
+	GapMs uint32
 }
 
 // AddResult says what Counter.Add did with a sample.
@@ -104,14 +110,27 @@ func (c *Counter) Add(startT, t int64, v float64, minSpacingNs int64) AddResult 
 		res = Reset
 	}
 	c.start = startT
-	s := Sample{T: t, V: v, Segment: c.segment}
+	s := Sample{T: t, V: v, Segment: c.segment, GapMs: gapMs(t - last.T)}
 	if res == Added && c.n >= 2 && last.Segment == c.segment && c.at(c.n-2).Segment == c.segment && t-c.at(c.n-2).T < minSpacingNs {
+		s.GapMs = max(s.GapMs, last.GapMs)
 		*last = s
 		return Added
 	}
 	c.push(s)
 	return res
 }
+
+func gapMs(ns int64) uint32 {
+	ms := ns / 1e6
+	if ms > math.MaxUint32 {
+		return math.MaxUint32
+	}
+	return uint32(ms)
+}
+
+// gapBefore is the widest real distance between received samples from
+// the kept sample before s up to s.
+func gapBefore(s *Sample) int64 { return int64(s.GapMs) * 1e6 }
 
 func (c *Counter) push(s Sample) {
 	if c.n == CounterCapacity {
@@ -176,7 +195,7 @@ func (c *Counter) Delta(from, to, maxGapNs int64, allowStart bool) (Window, Reas
 			startV = a.V
 		} else {
 			next := c.at(ai + 1) // exists: a.T < from < to <= b.T
-			if next.T-a.T > maxGapNs {
+			if gapBefore(next) > maxGapNs {
 				return Window{}, Gap
 			}
 			startV = interpolate(a.T, a.V, next.T, next.V, from)
@@ -188,11 +207,11 @@ func (c *Counter) Delta(from, to, maxGapNs int64, allowStart bool) (Window, Reas
 	}
 	endV := b.V
 	if b.T != to {
-		prevT, prevV := w.From, startV
+		prevT, prevV, gap := w.From, startV, b.T-w.From
 		if bi > 0 && c.at(bi-1).T > prevT {
-			prevT, prevV = c.at(bi-1).T, c.at(bi-1).V
+			prevT, prevV, gap = c.at(bi-1).T, c.at(bi-1).V, gapBefore(b)
 		}
-		if b.T-prevT > maxGapNs {
+		if gap > maxGapNs {
 			return Window{}, Gap
 		}
 		endV = interpolate(prevT, prevV, b.T, b.V, to)

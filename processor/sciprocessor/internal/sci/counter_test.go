@@ -157,3 +157,26 @@ func TestCounterAdditivity(t *testing.T) {
 		assertRel(t, "additivity", w1.Delta+w2.Delta, w.Delta, 1e-9)
 	}
 }
+
+// Thinning keeps only some samples, but a real gap between received
+// samples is still seen at a boundary, and dense data is never taken for a gap.
+func TestCounterThinningKeepsGaps(t *testing.T) {
+	var c Counter
+	spacing := SampleSpacing(3 * 3600 * sec) // a 1 h window's rings: 4.5 min
+	v := 0.0
+	for ts := int64(0); ts <= 7200; ts += 10 {
+		if ts > 3000 && ts < 3100 { // 100 s without samples
+			continue
+		}
+		v += 10
+		c.Add(1, ts*sec, v, spacing)
+	}
+	if _, reason := c.Delta(3050*sec, 6000*sec, 30*sec, false); reason != Gap {
+		t.Errorf("boundary inside a real 100 s gap: %v, want Gap", reason)
+	}
+	w, reason := c.Delta(3600*sec, 7200*sec, 30*sec, false)
+	if reason != OK {
+		t.Fatalf("dense hour: %v", reason)
+	}
+	assertRel(t, "Δ over the dense hour", w.Delta, 3600, 1e-9)
+}
