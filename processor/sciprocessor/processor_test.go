@@ -279,3 +279,5 @@ func assertRecomputable(t *testing.T, pts []point) {
 		t.Fatal("no SCI datapoints")
 	}
 }
+
+func pcommonTime(t time.Time) pcommon.Timestamp { return pcommon.NewTimestampFromTime(t) }
