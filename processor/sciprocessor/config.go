@@ -150,8 +150,8 @@ func (c *Config) Validate() error {
 		bad("headroom.trailing: %s is too short (use at least 1h; default 24h)", c.Headroom.Trailing)
 	}
 	l := c.Limits
-	if l.SeriesTTL < c.Window {
-		bad("limits.series_ttl: %s is shorter than window %s (default 5m)", l.SeriesTTL, c.Window)
+	if l.SeriesTTL < 2*c.interval() {
+		bad("limits.series_ttl: %s is shorter than two evaluation intervals (%s); a stopped series would vanish before being reported (default 5m)", l.SeriesTTL, 2*c.interval())
 	}
 	for name, v := range map[string]int{"max_zones": l.MaxZones, "max_nodes": l.MaxNodes, "max_pods": l.MaxPods, "max_functional_unit_series": l.MaxFunctionalUnitSeries} {
 		if v <= 0 {
