@@ -78,20 +78,34 @@ var sciGauges = [...]struct {
 	{semconv.MetricSCIWindow, semconv.MetricSCIWindowUnit, func(r *result) float64 { return r.windowS }},
 }
 
-func putEntity(attrs pcommon.Map, e *entity) {
-	if e.scope != "" {
-		attrs.PutStr(semconv.AttrSCIScope, e.scope)
-	}
-	for _, kv := range [...][2]string{
+// putEntity writes the entity's attributes, plus extra key/value pairs,
+// into an empty map sized once (growing it pair by pair dominated the cost
+// of an evaluation).
+func putEntity(attrs pcommon.Map, e *entity, extra ...string) {
+	kvs := [...][2]string{
+		{semconv.AttrSCIScope, e.scope},
 		{semconv.AttrK8sNodeName, e.node},
 		{semconv.AttrK8sPodUID, e.podUID},
 		{semconv.AttrK8sPodName, e.podName},
 		{semconv.AttrK8sNamespaceName, e.namespace},
 		{semconv.AttrK8sDeploymentName, e.deployment},
 		{semconv.AttrGridZoneCode, e.zone},
-	} {
+	}
+	n := len(extra) / 2
+	for _, kv := range kvs {
+		if kv[1] != "" {
+			n++
+		}
+	}
+	attrs.EnsureCapacity(n)
+	for _, kv := range kvs {
 		if kv[1] != "" {
 			attrs.PutStr(kv[0], kv[1])
+		}
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		if extra[i+1] != "" {
+			attrs.PutStr(extra[i], extra[i+1])
 		}
 	}
 }
@@ -115,6 +129,7 @@ func (e *evaluator) emit(endNs, nowNs int64, signals []signal) pmetric.Metrics {
 		m.SetName(g.name)
 		m.SetUnit(g.unit)
 		gauges[i] = m.SetEmptyGauge().DataPoints()
+		gauges[i].EnsureCapacity(len(e.gauges.results))
 	}
 	for i := range e.gauges.results {
 		r := &e.gauges.results[i]
@@ -122,8 +137,7 @@ func (e *evaluator) emit(endNs, nowNs int64, signals []signal) pmetric.Metrics {
 			dp := gauges[j].AppendEmpty()
 			dp.SetTimestamp(ts)
 			dp.SetDoubleValue(g.value(r))
-			putEntity(dp.Attributes(), &r.entity)
-			dp.Attributes().PutStr(semconv.AttrSCIFunctionalUnit, e.p.unitLabel)
+			putEntity(dp.Attributes(), &r.entity, semconv.AttrSCIFunctionalUnit, e.p.unitLabel)
 		}
 		e.markLive(liveSCI, r.entity, "", seq)
 	}
@@ -143,10 +157,7 @@ func (e *evaluator) emit(endNs, nowNs int64, signals []signal) pmetric.Metrics {
 			m.SetStartTimestamp(pcommon.Timestamp(c.startNs))
 			m.SetTimestamp(pcommon.Timestamp(c.updateNs))
 			m.SetDoubleValue(g)
-			putEntity(m.Attributes(), &c.entity)
-			if basis != "" {
-				m.Attributes().PutStr(semconv.AttrSCIEmbodiedBasis, basis)
-			}
+			putEntity(m.Attributes(), &c.entity, semconv.AttrSCIEmbodiedBasis, basis)
 		}
 	}
 
@@ -188,10 +199,7 @@ func (e *evaluator) emit(endNs, nowNs int64, signals []signal) pmetric.Metrics {
 		dp := signalMetric(s.kind).AppendEmpty()
 		dp.SetTimestamp(pcommon.Timestamp(nowNs))
 		dp.SetDoubleValue(s.value)
-		putEntity(dp.Attributes(), &s.entity)
-		if s.profile != "" {
-			dp.Attributes().PutStr(semconv.AttrHardwareProfile, s.profile)
-		}
+		putEntity(dp.Attributes(), &s.entity, semconv.AttrHardwareProfile, s.profile)
 		e.markLive(s.kind, s.entity, s.profile, seq)
 	}
 
@@ -207,17 +215,13 @@ func (e *evaluator) emit(endNs, nowNs int64, signals []signal) pmetric.Metrics {
 				dp := gauges[j].AppendEmpty()
 				dp.SetTimestamp(pcommon.Timestamp(nowNs))
 				dp.SetFlags(pmetric.DefaultDataPointFlags.WithNoRecordedValue(true))
-				putEntity(dp.Attributes(), &l.entity)
-				dp.Attributes().PutStr(semconv.AttrSCIFunctionalUnit, e.p.unitLabel)
+				putEntity(dp.Attributes(), &l.entity, semconv.AttrSCIFunctionalUnit, e.p.unitLabel)
 			}
 		default:
 			dp := signalMetric(l.kind).AppendEmpty()
 			dp.SetTimestamp(pcommon.Timestamp(nowNs))
 			dp.SetFlags(pmetric.DefaultDataPointFlags.WithNoRecordedValue(true))
-			putEntity(dp.Attributes(), &l.entity)
-			if l.profile != "" {
-				dp.Attributes().PutStr(semconv.AttrHardwareProfile, l.profile)
-			}
+			putEntity(dp.Attributes(), &l.entity, semconv.AttrHardwareProfile, l.profile)
 		}
 	}
 	// Drop metrics that ended up without datapoints.
