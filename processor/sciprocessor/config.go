@@ -124,9 +124,6 @@ func (c *Config) Validate() error {
 	if c.MaxGap <= 0 {
 		bad("max_gap: must be positive (default 30s; a little more than the agents' reporting interval)")
 	}
-	if c.Delay > 10*c.Window || c.MaxGap > 10*c.Window {
-		bad("delay and max_gap: at most 10 × window (%s), or the sample rings cannot span them", c.Window)
-	}
 	switch c.CarbonIntensityMethod {
 	case semconv.AttrCarbonIntensityMethodLifecycle, semconv.AttrCarbonIntensityMethodDirect:
 	default:
