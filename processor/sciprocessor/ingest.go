@@ -406,14 +406,20 @@ func plausibleHardware(name string, v float64) bool {
 	}
 }
 
-func gaugeOrSum(m pmetric.Metric, f func(pmetric.NumberDataPoint)) {
-	var dps pmetric.NumberDataPointSlice
+// numberPoints returns the datapoints of a Gauge or Sum.
+func numberPoints(m pmetric.Metric) (pmetric.NumberDataPointSlice, bool) {
 	switch m.Type() {
 	case pmetric.MetricTypeGauge:
-		dps = m.Gauge().DataPoints()
+		return m.Gauge().DataPoints(), true
 	case pmetric.MetricTypeSum:
-		dps = m.Sum().DataPoints()
-	default:
+		return m.Sum().DataPoints(), true
+	}
+	return pmetric.NumberDataPointSlice{}, false
+}
+
+func gaugeOrSum(m pmetric.Metric, f func(pmetric.NumberDataPoint)) {
+	dps, ok := numberPoints(m)
+	if !ok {
 		return
 	}
 	for i := 0; i < dps.Len(); i++ {
@@ -424,12 +430,10 @@ func gaugeOrSum(m pmetric.Metric, f func(pmetric.NumberDataPoint)) {
 }
 
 func dataPointCount(m pmetric.Metric) int {
-	switch m.Type() {
-	case pmetric.MetricTypeGauge:
-		return m.Gauge().DataPoints().Len()
-	case pmetric.MetricTypeSum:
-		return m.Sum().DataPoints().Len()
-	case pmetric.MetricTypeHistogram:
+	if dps, ok := numberPoints(m); ok {
+		return dps.Len()
+	}
+	if m.Type() == pmetric.MetricTypeHistogram {
 		return m.Histogram().DataPoints().Len()
 	}
 	return 0

@@ -88,13 +88,8 @@ func points(md pmetric.Metrics) []point {
 			ms := sms.At(j).Metrics()
 			for k := 0; k < ms.Len(); k++ {
 				m := ms.At(k)
-				var dps pmetric.NumberDataPointSlice
-				switch m.Type() {
-				case pmetric.MetricTypeGauge:
-					dps = m.Gauge().DataPoints()
-				case pmetric.MetricTypeSum:
-					dps = m.Sum().DataPoints()
-				default:
+				dps, ok := numberPoints(m)
+				if !ok {
 					continue
 				}
 				for l := 0; l < dps.Len(); l++ {

@@ -127,66 +127,71 @@ func New(limits Limits, headroomSpanNs int64) *Store {
 	}
 }
 
+// getOrCreate returns m[key], creating it with create when absent and the
+// map holds fewer than limit entries; nil when the limit is reached.
+func getOrCreate[K comparable, V any](m map[K]*V, key K, limit int, create func() (K, *V)) *V {
+	if v, ok := m[key]; ok {
+		return v
+	}
+	if len(m) >= limit {
+		return nil
+	}
+	k, v := create()
+	m[k] = v
+	return v
+}
+
 // Zone returns the zone with the given code, creating it; nil when the
 // zone limit is reached.
 func (s *Store) Zone(code string, nowNs int64) *Zone {
-	z, ok := s.Zones[code]
-	if !ok {
-		if len(s.Zones) >= s.limits.MaxZones {
-			return nil
-		}
-		z = &Zone{Code: strings.Clone(code), PriceRange: sci.NewTrailingRange(s.headroomSpanNs)}
+	z := getOrCreate(s.Zones, code, s.limits.MaxZones, func() (string, *Zone) {
+		z := &Zone{Code: strings.Clone(code), PriceRange: sci.NewTrailingRange(s.headroomSpanNs)}
 		for i := range z.IntensityRange {
 			z.IntensityRange[i] = sci.NewTrailingRange(s.headroomSpanNs)
 		}
-		s.Zones[z.Code] = z
+		return z.Code, z
+	})
+	if z != nil {
+		z.lastSeen = nowNs
 	}
-	z.lastSeen = nowNs
 	return z
 }
 
 // Node returns the node with the given name, creating it; nil when the node
 // limit is reached.
 func (s *Store) Node(name string, nowNs int64) *Node {
-	n, ok := s.Nodes[name]
-	if !ok {
-		if len(s.Nodes) >= s.limits.MaxNodes {
-			return nil
-		}
-		n = &Node{Name: strings.Clone(name), FirstSeen: nowNs}
-		s.Nodes[n.Name] = n
+	n := getOrCreate(s.Nodes, name, s.limits.MaxNodes, func() (string, *Node) {
+		n := &Node{Name: strings.Clone(name), FirstSeen: nowNs}
+		return n.Name, n
+	})
+	if n != nil {
+		n.lastSeen = nowNs
 	}
-	n.lastSeen = nowNs
 	return n
 }
 
 // Pod returns the pod with the given UID, creating it; nil when the pod
 // limit is reached.
 func (s *Store) Pod(uid string, nowNs int64) *Pod {
-	p, ok := s.Pods[uid]
-	if !ok {
-		if len(s.Pods) >= s.limits.MaxPods {
-			return nil
-		}
-		p = &Pod{UID: strings.Clone(uid), FirstSeen: nowNs}
-		s.Pods[p.UID] = p
+	p := getOrCreate(s.Pods, uid, s.limits.MaxPods, func() (string, *Pod) {
+		p := &Pod{UID: strings.Clone(uid), FirstSeen: nowNs}
+		return p.UID, p
+	})
+	if p != nil {
+		p.lastSeen = nowNs
 	}
-	p.lastSeen = nowNs
 	return p
 }
 
 // FunctionalUnitSeries returns the series with the given identity hash,
 // creating it; nil when the limit is reached.
 func (s *Store) FunctionalUnitSeries(key uint64, nowNs int64) *FunctionalUnitSeries {
-	f, ok := s.FunctionalUnits[key]
-	if !ok {
-		if len(s.FunctionalUnits) >= s.limits.MaxFunctionalUnitSeries {
-			return nil
-		}
-		f = &FunctionalUnitSeries{}
-		s.FunctionalUnits[key] = f
+	f := getOrCreate(s.FunctionalUnits, key, s.limits.MaxFunctionalUnitSeries, func() (uint64, *FunctionalUnitSeries) {
+		return key, &FunctionalUnitSeries{}
+	})
+	if f != nil {
+		f.lastSeen = nowNs
 	}
-	f.lastSeen = nowNs
 	return f
 }
 
