@@ -360,9 +360,7 @@ func (e *evaluator) computeWindow(fromNs, toNs, nowNs int64, out *windowResults)
 	windowS := float64(toNs-fromNs) / 1e9
 	maxGap := int64(cfg.MaxGap)
 
-	for k, pods := range e.podsByNode {
-		e.podsByNode[k] = pods[:0]
-	}
+	clear(e.podsByNode) // rebuilt each time, so departed nodes leave no keys
 	clear(e.podByName)
 	for _, pod := range store.Pods {
 		if pod.Node != "" {

@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/processor"
 	"go.opentelemetry.io/collector/processor/processortest"
 
 	"github.com/ecotel/ecotel/processor/sciprocessor/internal/metadata"
@@ -29,12 +30,16 @@ type harness struct {
 }
 
 func newHarness(t testing.TB, mutate func(*Config)) *harness {
+	return newHarnessWith(t, processortest.NewNopSettings(metadata.Type), mutate)
+}
+
+func newHarnessWith(t testing.TB, set processor.Settings, mutate func(*Config)) *harness {
 	cfg := createDefaultConfig().(*Config)
 	if mutate != nil {
 		mutate(cfg)
 	}
 	sink := &consumertest.MetricsSink{}
-	p, err := newSCIProcessor(processortest.NewNopSettings(metadata.Type), cfg, sink)
+	p, err := newSCIProcessor(set, cfg, sink)
 	if err != nil {
 		t.Fatal(err)
 	}
