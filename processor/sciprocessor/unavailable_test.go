@@ -218,3 +218,28 @@ func forNode(md pmetric.Metrics, node string, f func(pmetric.NumberDataPoint)) {
 		}
 	}
 }
+
+// With sliding windows (interval < window) the gauges cover the whole
+// window but the cumulative counters add each interval once: after
+// evaluations at 80 s, 100 s and 120 s (delay 10 s) they hold the carbon of
+// [50 s, 110 s] — the first evaluation's last 20 s and two more intervals.
+func TestSlidingWindowCountsEachIntervalOnce(t *testing.T) {
+	h := newHarness(t, func(cfg *Config) { cfg.Interval = 20 * time.Second })
+	c := synthetic.Demo(t0.Add(-time.Hour))
+	h.feed(c, 0, 130*time.Second, 5*time.Second, 600)
+	var pts []point
+	for _, at := range []time.Duration{80, 100, 120} {
+		pts = points(h.evaluate(at * time.Second))
+	}
+	n := c.NodeByName("stockholm-rack-1")
+	z := c.ZoneByCode(n.Zone)
+	wantO := n.PowerW * 60 / 3.6e6 * n.PUE * z.LifecycleGPerKWh
+	got, _ := find(pts, semconv.MetricCarbonOperational, map[string]string{semconv.AttrSCIScope: semconv.AttrSCIScopeNode, semconv.AttrK8sNodeName: n.Name})
+	if rel(got, wantO) > 1e-9 {
+		t.Errorf("eco.carbon.operational after three 20 s slides = %.9g g, want %.9g (60 s of carbon)", got, wantO)
+	}
+	window, _ := find(pts, semconv.MetricSCIWindow, nodeMatch(n.Name))
+	if window != 60 {
+		t.Errorf("eco.sci.window = %v, want 60", window)
+	}
+}
