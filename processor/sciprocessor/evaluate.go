@@ -236,10 +236,8 @@ func basisName(b sci.EmbodiedBasis) string {
 	}
 }
 
-// reason names for the eco.sci.reason attribute.
-const (
-	reasonOK = ""
-)
+// reasonOK is the empty eco.sci.reason: the input is usable.
+const reasonOK = ""
 
 // zoneIntensity returns the node's zone intensity for the configured
 // method, or why it cannot be used.
@@ -297,6 +295,8 @@ func (e *evaluator) energyReason(r sci.Reason, s *state.Series, nowNs int64) str
 	return semconv.AttrSCIReasonNoEnergy
 }
 
+// functionalUnits measures, for requests-based R, each pod's and each
+// deployment-level series' increase over the window.
 func (e *evaluator) functionalUnits(fromNs, toNs int64) {
 	u := &e.units
 	clear(u.pod)
@@ -329,7 +329,8 @@ func (e *evaluator) functionalUnits(fromNs, toNs int64) {
 	}
 }
 
-// unitsFor returns R for a boundary, and false when it is unknown or zero.
+// timeOrConstantUnits returns R when it does not depend on the boundary
+// (time or constant functional units), and false for requests.
 func (e *evaluator) timeOrConstantUnits(windowS float64) (float64, bool) {
 	fu := e.p.cfg.FunctionalUnit
 	switch fu.Type {
@@ -341,6 +342,7 @@ func (e *evaluator) timeOrConstantUnits(windowS float64) (float64, bool) {
 	return 0, false
 }
 
+// podUnits returns a pod's R, and false when it is unknown or zero.
 func (e *evaluator) podUnits(uid string, windowS float64) (float64, bool) {
 	if r, ok := e.timeOrConstantUnits(windowS); ok {
 		return r, true
