@@ -320,10 +320,16 @@ func (p *sciProcessor) ingestGrid(m pmetric.Metric, id *identity, nowNs int64, t
 				t.rejected[rejectInvalidValue]++
 				return
 			}
-			z.Intensity[m].Set(v, ts, nowNs)
+			// A backfilled older interval widens the range but never
+			// replaces the latest value.
+			if ts >= z.Intensity[m].DataT {
+				z.Intensity[m].Set(v, ts, nowNs)
+			}
 			z.IntensityRange[m].Add(ts, v)
 		case semconv.MetricGridPriceDayAhead:
-			z.Price.Set(v, ts, nowNs)
+			if ts >= z.Price.DataT {
+				z.Price.Set(v, ts, nowNs)
+			}
 			z.PriceRange.Add(ts, v)
 			state.Update(&z.Currency, strAttr(attrs, semconv.AttrGridPriceCurrency))
 		case semconv.MetricGridRenewableShare:

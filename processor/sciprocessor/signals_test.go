@@ -144,3 +144,26 @@ func TestPassThroughAndDropInputs(t *testing.T) {
 		}
 	}
 }
+
+// A backfilled older grid interval joins the trailing range but does not
+// replace the zone's current intensity.
+func TestBackfilledGridDoesNotReplaceLatest(t *testing.T) {
+	h := newHarness(t, nil)
+	c := synthetic.Demo(t0.Add(-time.Hour))
+	fr := c.ZoneByCode("FR")
+	h.now = t0
+	h.consume(c.Grid(h.now, 600)) // 56 g/kWh, current
+	fr.LifecycleGPerKWh = 400
+	h.consume(c.Grid(h.now.Add(-3*time.Hour), 600)) // older interval, arriving later
+	fr.LifecycleGPerKWh = 56
+	h.feedWith(c, 0, 90*time.Second, 5*time.Second, nil)
+	fr.LifecycleGPerKWh = 400
+	h.consume(c.Grid(h.now.Add(-2*time.Hour), 600)) // and another one
+	pts := points(h.evaluate(80 * time.Second))
+	if ci, _ := find(pts, semconv.MetricSCICarbonIntensity, nodeMatch("paris-m5-1")); ci != 56 {
+		t.Errorf("intensity %v, want the latest interval's 56", ci)
+	}
+	if g, ok := find(pts, semconv.MetricGridGreenHeadroom, map[string]string{semconv.AttrGridZoneCode: "FR"}); !ok || g != 1 {
+		t.Errorf("green headroom %v (found %v), want 1: 56 is the cleanest of 56..400", g, ok)
+	}
+}
