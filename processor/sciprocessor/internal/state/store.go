@@ -54,7 +54,7 @@ type Zone struct {
 	LowCarbonShare Value
 	IntensityRange [methodCount]sci.TrailingRange
 	PriceRange     sci.TrailingRange
-	lastSeen       int64
+	tracked
 }
 
 // Node is what is known about one Kubernetes node.
@@ -68,7 +68,7 @@ type Node struct {
 	AllocatableCPU      Value
 	Energy              Series
 	FirstSeen           int64
-	lastSeen            int64
+	tracked
 }
 
 // Pod is what is known about one pod, keyed by its UID.
@@ -79,7 +79,7 @@ type Pod struct {
 	// CPUTime is kept only for the usage split rule (nil otherwise).
 	CPUTime   *Series
 	FirstSeen int64
-	lastSeen  int64
+	tracked
 }
 
 // Series is a cumulative counter with the time its last sample arrived.
@@ -93,7 +93,7 @@ type Series struct {
 type FunctionalUnitSeries struct {
 	PodUID, PodName, Namespace, Deployment string
 	Series
-	lastSeen int64
+	tracked
 }
 
 // Limits bound the store's memory.
@@ -127,72 +127,69 @@ func New(limits Limits, headroomSpanNs int64) *Store {
 	}
 }
 
-// getOrCreate returns m[key], creating it with create when absent and the
-// map holds fewer than limit entries; nil when the limit is reached.
-func getOrCreate[K comparable, V any](m map[K]*V, key K, limit int, create func() (K, *V)) *V {
-	if v, ok := m[key]; ok {
-		return v
+// tracked is embedded in every entity: when it last received data.
+type tracked struct{ lastSeen int64 }
+
+func (t *tracked) touch(nowNs int64) { t.lastSeen = nowNs }
+
+func (t *tracked) seen() int64 { return t.lastSeen }
+
+// getOrCreate returns m[key] marked as seen now, creating it with create
+// when absent and the map holds fewer than limit entries; nil when the limit
+// is reached.
+func getOrCreate[K comparable, V any, P interface {
+	*V
+	touch(int64)
+}](m map[K]P, key K, limit int, nowNs int64, create func() (K, P)) P {
+	v, ok := m[key]
+	if !ok {
+		if len(m) >= limit {
+			return nil
+		}
+		var k K
+		k, v = create()
+		m[k] = v
 	}
-	if len(m) >= limit {
-		return nil
-	}
-	k, v := create()
-	m[k] = v
+	v.touch(nowNs)
 	return v
 }
 
 // Zone returns the zone with the given code, creating it; nil when the
 // zone limit is reached.
 func (s *Store) Zone(code string, nowNs int64) *Zone {
-	z := getOrCreate(s.Zones, code, s.limits.MaxZones, func() (string, *Zone) {
+	return getOrCreate(s.Zones, code, s.limits.MaxZones, nowNs, func() (string, *Zone) {
 		z := &Zone{Code: strings.Clone(code), PriceRange: sci.NewTrailingRange(s.headroomSpanNs)}
 		for i := range z.IntensityRange {
 			z.IntensityRange[i] = sci.NewTrailingRange(s.headroomSpanNs)
 		}
 		return z.Code, z
 	})
-	if z != nil {
-		z.lastSeen = nowNs
-	}
-	return z
 }
 
 // Node returns the node with the given name, creating it; nil when the node
 // limit is reached.
 func (s *Store) Node(name string, nowNs int64) *Node {
-	n := getOrCreate(s.Nodes, name, s.limits.MaxNodes, func() (string, *Node) {
+	return getOrCreate(s.Nodes, name, s.limits.MaxNodes, nowNs, func() (string, *Node) {
 		n := &Node{Name: strings.Clone(name), FirstSeen: nowNs}
 		return n.Name, n
 	})
-	if n != nil {
-		n.lastSeen = nowNs
-	}
-	return n
 }
 
 // Pod returns the pod with the given UID, creating it; nil when the pod
 // limit is reached.
 func (s *Store) Pod(uid string, nowNs int64) *Pod {
-	p := getOrCreate(s.Pods, uid, s.limits.MaxPods, func() (string, *Pod) {
+	return getOrCreate(s.Pods, uid, s.limits.MaxPods, nowNs, func() (string, *Pod) {
 		p := &Pod{UID: strings.Clone(uid), FirstSeen: nowNs}
 		return p.UID, p
 	})
-	if p != nil {
-		p.lastSeen = nowNs
-	}
-	return p
 }
 
 // FunctionalUnitSeries returns the series with the given identity hash,
 // creating it; nil when the limit is reached.
 func (s *Store) FunctionalUnitSeries(key uint64, nowNs int64) *FunctionalUnitSeries {
-	f := getOrCreate(s.FunctionalUnits, key, s.limits.MaxFunctionalUnitSeries, func() (uint64, *FunctionalUnitSeries) {
+	return getOrCreate(s.FunctionalUnits, key, s.limits.MaxFunctionalUnitSeries, nowNs, func() (uint64, *FunctionalUnitSeries) {
 		return key, &FunctionalUnitSeries{}
 	})
-	if f != nil {
-		f.lastSeen = nowNs
-	}
-	return f
 }
 
 // Update sets *dst to v unless it already holds an equal string, so that
@@ -207,31 +204,20 @@ func Update(dst *string, v string) {
 // returns how many of each kind it removed.
 func (s *Store) Expire(nowNs int64) (zones, nodes, pods, units int) {
 	cut := nowNs - s.limits.TTLNs
-	for k, z := range s.Zones {
-		if z.lastSeen < cut {
-			delete(s.Zones, k)
-			zones++
+	return expire(s.Zones, cut), expire(s.Nodes, cut), expire(s.Pods, cut), expire(s.FunctionalUnits, cut)
+}
+
+func expire[K comparable, V any, P interface {
+	*V
+	seen() int64
+}](m map[K]P, cut int64) (removed int) {
+	for k, v := range m {
+		if v.seen() < cut {
+			delete(m, k)
+			removed++
 		}
 	}
-	for k, n := range s.Nodes {
-		if n.lastSeen < cut {
-			delete(s.Nodes, k)
-			nodes++
-		}
-	}
-	for k, p := range s.Pods {
-		if p.lastSeen < cut {
-			delete(s.Pods, k)
-			pods++
-		}
-	}
-	for k, f := range s.FunctionalUnits {
-		if f.lastSeen < cut {
-			delete(s.FunctionalUnits, k)
-			units++
-		}
-	}
-	return zones, nodes, pods, units
+	return removed
 }
 
 // SizeBytes estimates the memory the store holds: the entity structs (with
