@@ -203,12 +203,17 @@ func (e *evaluator) emit(endNs, nowNs int64, signals []signal) pmetric.Metrics {
 		e.markLive(s.kind, s.entity, s.profile, seq)
 	}
 
-	// Staleness markers for what was emitted before and is not now.
+	// Staleness markers for what was emitted before and is not now, and for
+	// series whose attributes changed (a pod's name learnt late, a node's
+	// profile changed): their old label sets must not linger either.
+	stale := e.replaced
 	for k, l := range e.live {
-		if l.seen == seq {
-			continue
+		if l.seen != seq {
+			delete(e.live, k)
+			stale = append(stale, l)
 		}
-		delete(e.live, k)
+	}
+	for _, l := range stale {
 		switch l.kind {
 		case liveSCI:
 			for j := range sciGauges {
@@ -224,6 +229,7 @@ func (e *evaluator) emit(endNs, nowNs int64, signals []signal) pmetric.Metrics {
 			putEntity(dp.Attributes(), &l.entity, semconv.AttrHardwareProfile, l.profile)
 		}
 	}
+	e.replaced = e.replaced[:0]
 	// Drop metrics that ended up without datapoints.
 	ms.RemoveIf(func(m pmetric.Metric) bool { return dataPointCount(m) == 0 })
 	return md
@@ -240,7 +246,11 @@ func newSum(ms pmetric.MetricSlice, name, unit string) pmetric.NumberDataPointSl
 }
 
 func (e *evaluator) markLive(kind liveKind, ent entity, profile string, seq uint64) {
-	e.live[liveKey(kind, ent)] = liveSeries{kind: kind, entity: ent, profile: profile, seen: seq}
+	k := liveKey(kind, ent)
+	if old, ok := e.live[k]; ok && (old.entity != ent || old.profile != profile) {
+		e.replaced = append(e.replaced, old)
+	}
+	e.live[k] = liveSeries{kind: kind, entity: ent, profile: profile, seen: seq}
 }
 
 func liveKey(kind liveKind, ent entity) string {

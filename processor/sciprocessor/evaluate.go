@@ -88,8 +88,9 @@ type evaluator struct {
 	unavailable map[unavailable]*unavailableCount
 	// live holds the series emitted at the last evaluation, so that those
 	// not produced now get a staleness marker instead of lingering.
-	live map[string]liveSeries
-	seq  uint64
+	live     map[string]liveSeries
+	replaced []liveSeries // live series whose attributes changed this evaluation
+	seq      uint64
 }
 
 type cumulative struct {

@@ -243,3 +243,38 @@ func TestSlidingWindowCountsEachIntervalOnce(t *testing.T) {
 		t.Errorf("eco.sci.window = %v, want 60", window)
 	}
 }
+
+// When a pod's identity attributes change (its name arrives after its
+// energy), the series with the old label set get staleness markers.
+func TestChangedAttributesLeaveNoOldSeries(t *testing.T) {
+	h := newHarness(t, nil)
+	c := synthetic.Demo(t0.Add(-time.Hour))
+	pod := c.Pods[0]
+	h.feedWith(c, 0, 90*time.Second, 5*time.Second, func(md pmetric.Metrics) {
+		rms := md.ResourceMetrics()
+		for i := 0; i < rms.Len(); i++ {
+			if v, ok := rms.At(i).Resource().Attributes().Get(semconv.AttrK8sPodUID); ok && v.Str() == pod.UID {
+				rms.At(i).Resource().Attributes().PutStr(semconv.AttrK8sPodName, "old-name")
+			}
+		}
+	})
+	h.evaluate(80 * time.Second)
+	// The inventory (and then the energy) now call it by its real name.
+	h.feedWith(c, 95*time.Second, 150*time.Second, 5*time.Second, nil)
+	pts := points(h.evaluate(140 * time.Second))
+	markers := 0
+	for _, p := range pts {
+		if p.attrs[semconv.AttrK8sPodUID] != pod.UID || p.attrs[semconv.AttrSCIScope] != semconv.AttrSCIScopePod {
+			continue
+		}
+		if p.stale && p.attrs[semconv.AttrK8sPodName] == "old-name" {
+			markers++
+		}
+		if !p.stale && p.metric == semconv.MetricSCIScore && p.attrs[semconv.AttrK8sPodName] != pod.Name {
+			t.Errorf("score under name %q, want %q", p.attrs[semconv.AttrK8sPodName], pod.Name)
+		}
+	}
+	if markers != len(sciGauges) {
+		t.Errorf("%d markers for the old label set, want %d", markers, len(sciGauges))
+	}
+}
