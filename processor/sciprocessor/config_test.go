@@ -1,0 +1,84 @@
+package sciprocessor
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/confmap/confmaptest"
+
+	"github.com/ecotel/ecotel/processor/sciprocessor/internal/metadata"
+	"github.com/ecotel/ecotel/semconv/semconvtest"
+)
+
+func loadConfig(t *testing.T, name string) *Config {
+	t.Helper()
+	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := createDefaultConfig()
+	sub, err := cm.Sub(component.NewIDWithName(metadata.Type, name).String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sub.Unmarshal(cfg); err != nil {
+		t.Fatal(err)
+	}
+	return cfg.(*Config)
+}
+
+func TestLoadConfig(t *testing.T) {
+	def := loadConfig(t, "")
+	if err := confmap.Validate(def); err != nil {
+		t.Fatalf("default config invalid: %v", err)
+	}
+	if def.Window != time.Minute || def.Split != "requests" || def.FunctionalUnit.label() != "hour" || def.interval() != time.Minute {
+		t.Errorf("unexpected defaults: %+v", def)
+	}
+
+	custom := loadConfig(t, "custom")
+	if err := confmap.Validate(custom); err != nil {
+		t.Fatal(err)
+	}
+	want := createDefaultConfig().(*Config)
+	want.Window, want.Interval, want.Delay, want.MaxGap = 5*time.Minute, time.Minute, 20*time.Second, 45*time.Second
+	want.CarbonIntensityMethod, want.GridMaxAge, want.HardwareMaxAge = "direct", 2*time.Hour, 30*time.Minute
+	want.Split = "usage"
+	want.FunctionalUnit = FunctionalUnitConfig{Type: FunctionalUnitRequests, Metric: "http.server.request.duration", Per: time.Hour}
+	want.Ranking.AssumedUtilization = 0.3
+	want.Headroom.Trailing = 12 * time.Hour
+	want.RollUps, want.DropInputs = false, true
+	want.Limits = LimitsConfig{SeriesTTL: 10 * time.Minute, MaxZones: 10, MaxNodes: 100, MaxPods: 1000, MaxFunctionalUnitSeries: 5000}
+	if *custom != *want {
+		t.Errorf("custom config\n got %+v\nwant %+v", *custom, *want)
+	}
+	if c := loadConfig(t, "constant"); confmap.Validate(c) != nil || c.FunctionalUnit.label() != "user" {
+		t.Errorf("constant R: %v, label %q", confmap.Validate(c), c.FunctionalUnit.label())
+	}
+}
+
+func TestConfigErrorsNameFieldAndFix(t *testing.T) {
+	for name, want := range map[string]string{
+		"bad_method":              `carbon_intensity_method: "marginal" is not "lifecycle" or "direct"`,
+		"bad_split":               `split: "idle" is not requests, usage or none`,
+		"requests_without_metric": "functional_unit.metric: required for type requests",
+		"constant_without_value":  "functional_unit.value: 0 must be a positive number",
+		"bad_window":              "window: 100ms is too short",
+		"odd_time_unit":           "functional_unit.name: required for per 1h30m0s",
+	} {
+		err := confmap.Validate(loadConfig(t, name))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: error %v, want it to contain %q", name, err, want)
+		}
+	}
+}
+
+func TestMetadataConformsToRegistry(t *testing.T) {
+	if err := semconvtest.CheckMetadataFile("metadata.yaml"); err != nil {
+		t.Fatal(err)
+	}
+}
