@@ -50,8 +50,8 @@ type CarbonDeferral struct {
 	logger    klog.Logger
 	now       func() time.Time
 	stop      context.CancelFunc
-	closeOnce sync.Once
-	release   func()
+	// release gives the shared cache back; safe to call more than once.
+	release func()
 
 	// heldChanged tells the recheck loop that a pod was added to held.
 	heldChanged atomic.Bool
@@ -79,7 +79,7 @@ func New(ctx context.Context, obj runtime.Object, h fwk.Handle) (fwk.Plugin, err
 	logger := klog.FromContext(ctx).WithValues("plugin", Name)
 	pluginmetrics.Register()
 	nodeLister := h.SharedInformerFactory().Core().V1().Nodes().Lister()
-	cache, release, err := carbonsource.AcquireCache(&args.Args, func() ([]*v1.Node, error) {
+	cache, release, err := carbonsource.AcquireCache(h.SharedInformerFactory(), &args.Args, func() ([]*v1.Node, error) {
 		return nodeLister.List(labels.Everything())
 	}, logger)
 	if err != nil {
@@ -94,7 +94,7 @@ func New(ctx context.Context, obj runtime.Object, h fwk.Handle) (fwk.Plugin, err
 		logger:    logger,
 		now:       time.Now,
 		stop:      stop,
-		release:   release,
+		release:   sync.OnceFunc(release),
 		held:      map[types.UID]*v1.Pod{},
 		warned:    map[types.UID]time.Time{},
 	}
@@ -123,10 +123,8 @@ func (pl *CarbonDeferral) Name() string { return Name }
 // Close stops the recheck loop and releases the signal cache (the scheduler
 // closes plugins that implement io.Closer when it stops).
 func (pl *CarbonDeferral) Close() error {
-	pl.closeOnce.Do(func() {
-		pl.stop()
-		pl.release()
-	})
+	pl.stop()
+	pl.release()
 	return nil
 }
 
@@ -229,6 +227,7 @@ func (pl *CarbonDeferral) isSchedulableAfterPodUpdate(_ klog.Logger, pod *v1.Pod
 // deadline passes, and activates those that may go, so that PreEnqueue lets
 // them into the active queue.
 func (pl *CarbonDeferral) run(ctx context.Context) {
+	defer pl.release()
 	t := time.NewTicker(recheckPeriod)
 	defer t.Stop()
 	var lastSnap *signal.Snapshot

@@ -14,10 +14,12 @@ import (
 type NodeLister func() ([]*corev1.Node, error)
 
 // AcquireCache returns the running cache for defaulted, validated args,
-// shared with every other holder of equal args. listNodes is used by the
-// annotation source. Call release when the plugin stops.
-func AcquireCache(a *Args, listNodes NodeLister, logger klog.Logger) (*signal.Cache, func(), error) {
-	key := fmt.Sprintf("%#v", *a)
+// shared with every other holder of equal args and the same scope (the
+// scheduler's informer factory: caches of different factories list
+// different nodes). listNodes is used by the annotation source. Call
+// release when the plugin stops.
+func AcquireCache(scope any, a *Args, listNodes NodeLister, logger klog.Logger) (*signal.Cache, func(), error) {
+	key := fmt.Sprintf("%p|%#v", scope, *a)
 	cache, release, err := signal.Acquire(key, func() (*signal.Cache, error) {
 		src, err := newSource(a, listNodes)
 		if err != nil {

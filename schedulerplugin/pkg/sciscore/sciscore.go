@@ -12,6 +12,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"sync"
 	"time"
 
 	v1 "k8s.io/api/core/v1"
@@ -35,6 +36,8 @@ type SCIScore struct {
 	cache  *signal.Cache
 	logger klog.Logger
 	now    func() time.Time
+	// release gives the shared cache back; safe to call more than once.
+	release func()
 }
 
 var (
@@ -60,17 +63,25 @@ func New(ctx context.Context, obj runtime.Object, h fwk.Handle) (fwk.Plugin, err
 	logger := klog.FromContext(ctx).WithValues("plugin", Name)
 	pluginmetrics.Register()
 	nodeLister := h.SharedInformerFactory().Core().V1().Nodes().Lister()
-	cache, release, err := carbonsource.AcquireCache(&args.Args, func() ([]*v1.Node, error) {
+	cache, release, err := carbonsource.AcquireCache(h.SharedInformerFactory(), &args.Args, func() ([]*v1.Node, error) {
 		return nodeLister.List(labelsEverything)
 	}, logger)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", Name, err)
 	}
+	pl := &SCIScore{args: args, handle: h, cache: cache, logger: logger, now: time.Now, release: sync.OnceFunc(release)}
 	go func() {
 		<-ctx.Done()
-		release()
+		pl.release()
 	}()
-	return &SCIScore{args: args, handle: h, cache: cache, logger: logger, now: time.Now}, nil
+	return pl, nil
+}
+
+// Close releases the signal cache (the scheduler closes plugins that
+// implement io.Closer when it stops).
+func (pl *SCIScore) Close() error {
+	pl.release()
+	return nil
 }
 
 func decodeArgs(obj runtime.Object) (*SCIScoreArgs, error) {
