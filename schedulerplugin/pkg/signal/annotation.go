@@ -63,8 +63,8 @@ func (a *AnnotationSource) Fetch(_ context.Context) (*Snapshot, []Problem, error
 		}
 		if v.hasZone {
 			// Several nodes carry their zone's intensity: keep the newest.
-			if prev, ok := snap.Zones[v.node.Zone]; !ok || v.zone.ObservedAt.After(prev.ObservedAt) {
-				snap.Zones[v.node.Zone] = v.zone
+			if prev, ok := snap.Zones[v.zoneCode]; !ok || v.zone.ObservedAt.After(prev.ObservedAt) {
+				snap.Zones[v.zoneCode] = v.zone
 			}
 		}
 	}
@@ -73,17 +73,19 @@ func (a *AnnotationSource) Fetch(_ context.Context) (*Snapshot, []Problem, error
 
 // NodeValues is what one node's annotations say.
 type NodeValues struct {
-	node    NodeSignal
-	zone    ZoneSignal
-	hasNode bool
-	hasZone bool
+	node     NodeSignal
+	zone     ZoneSignal
+	zoneCode string
+	hasNode  bool
+	hasZone  bool
 }
 
 // Node returns the node signal, if the annotations held a valid one.
 func (v NodeValues) Node() (NodeSignal, bool) { return v.node, v.hasNode }
 
-// Zone returns the zone intensity, if the annotations held a valid one.
-func (v NodeValues) Zone() (ZoneSignal, bool) { return v.zone, v.hasZone }
+// Zone returns the node's zone and its intensity, if the annotations held
+// a valid one.
+func (v NodeValues) Zone() (string, ZoneSignal, bool) { return v.zoneCode, v.zone, v.hasZone }
 
 // maxClockSkew is how far in the future an update time may lie before it is
 // rejected as malformed (clocks of the writer and the scheduler differ).
@@ -138,6 +140,7 @@ func ParseNodeAnnotations(prefix, node string, labels, annotations map[string]st
 				"node %s: annotation %s is set but the node has no %s label or annotation; add it", node, Key(prefix, KeyCarbonIntensity), Key(prefix, KeyGridZone)))
 		default:
 			out.zone = ZoneSignal{IntensityGPerKWh: v, ObservedAt: updated}
+			out.zoneCode = zone
 			out.hasZone = true
 		}
 	}
