@@ -80,9 +80,9 @@ type TLSArgs struct {
 // disabledQuery switches an optional query off.
 const disabledQuery = "-"
 
-// promLabel is the Prometheus label the collector's prometheus exporter
+// PromLabel is the Prometheus label the collector's prometheus exporter
 // makes of a data-model attribute key.
-func promLabel(attr string) string {
+func PromLabel(attr string) string {
 	var namer otlptranslator.LabelNamer
 	l, err := namer.Build(attr)
 	if err != nil {
@@ -93,13 +93,13 @@ func promLabel(attr string) string {
 
 // Default query parts, derived from the data-model constants.
 var (
-	DefaultNodeLabel          = promLabel(semconv.AttrK8sNodeName)
-	DefaultZoneLabel          = promLabel(semconv.AttrGridZoneCode)
+	DefaultNodeLabel          = PromLabel(semconv.AttrK8sNodeName)
+	DefaultZoneLabel          = PromLabel(semconv.AttrGridZoneCode)
 	DefaultNodeQuery          = semconv.MetricNodeCarbonPerVCPUPrometheus
 	DefaultZoneIntensityQuery = fmt.Sprintf(`%s{%s=%q}`, semconv.MetricGridCarbonIntensityPrometheus,
-		promLabel(semconv.AttrCarbonIntensityMethod), semconv.AttrCarbonIntensityMethodLifecycle)
+		PromLabel(semconv.AttrCarbonIntensityMethod), semconv.AttrCarbonIntensityMethodLifecycle)
 	DefaultDataAgeQuery = fmt.Sprintf(`max by (%s) (%s{%s=%q})`, DefaultZoneLabel, semconv.MetricGridDataAgePrometheus,
-		promLabel(semconv.AttrGridDocument), semconv.AttrGridDocumentGeneration)
+		PromLabel(semconv.AttrGridDocument), semconv.AttrGridDocumentGeneration)
 )
 
 // SetDefaults fills every unset field.
