@@ -99,6 +99,7 @@ func (c *Cache) Refresh(ctx context.Context) error {
 		}
 		return err
 	}
+	snap = carryOver(c.snap.Load(), snap)
 	c.snap.Store(snap)
 	c.lastSuccess.Store(snap.FetchedAt.UnixNano())
 	if c.observer != nil {
@@ -134,4 +135,39 @@ func (r *rateLimiter) allow(key string) bool {
 	}
 	r.last[key] = now
 	return true
+}
+
+// carryOver adds to next the values of prev it lacks, with their old
+// observation times. A series can vanish for one refresh (a failed scrape
+// makes Prometheus mark it stale at once); forgetting the node or zone then
+// would make one missed scrape release deferred pods or reshuffle scores.
+// Carried values age out through the plugins' staleness limit instead.
+func carryOver(prev, next *Snapshot) *Snapshot {
+	for name, n := range prev.Nodes {
+		if _, ok := next.Nodes[name]; !ok {
+			next.Nodes[name] = n
+		}
+	}
+	for code, z := range prev.Zones {
+		if _, ok := next.Zones[code]; !ok {
+			next.Zones[code] = z
+		}
+	}
+	return next
+}
+
+// NewCacheWithSnapshot returns a cache that serves snap and never refreshes
+// (for benchmarks and tools that bring their own data).
+func NewCacheWithSnapshot(snap *Snapshot) *Cache {
+	c := &Cache{source: staticSource{snap}, logLimit: newRateLimiter(time.Minute)}
+	c.snap.Store(snap)
+	c.lastSuccess.Store(snap.FetchedAt.UnixNano())
+	return c
+}
+
+type staticSource struct{ snap *Snapshot }
+
+func (s staticSource) Name() string { return "static" }
+func (s staticSource) Fetch(context.Context) (*Snapshot, []Problem, error) {
+	return s.snap, nil, nil
 }

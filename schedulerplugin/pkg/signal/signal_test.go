@@ -165,6 +165,36 @@ func TestCacheKeepsLastSnapshotOnFailure(t *testing.T) {
 	}
 }
 
+// vanishingSource returns node "a" only on its first fetch.
+type vanishingSource struct{ n int }
+
+func (v *vanishingSource) Name() string { return "test" }
+func (v *vanishingSource) Fetch(context.Context) (*Snapshot, []Problem, error) {
+	v.n++
+	s := &Snapshot{Nodes: map[string]NodeSignal{"b": {CarbonPerVCPUGPerH: 2, ObservedAt: time.Now()}}, Zones: map[string]ZoneSignal{}, FetchedAt: time.Now()}
+	if v.n == 1 {
+		s.Nodes["a"] = NodeSignal{CarbonPerVCPUGPerH: 1, ObservedAt: time.Now().Add(-time.Hour)}
+		s.Zones["FR"] = ZoneSignal{IntensityGPerKWh: 45, ObservedAt: time.Now().Add(-time.Hour)}
+	}
+	return s, nil, nil
+}
+
+func TestCacheCarriesOverValuesMissingFromOneRefresh(t *testing.T) {
+	c := NewCache(&vanishingSource{}, time.Minute, nil, klog.Background())
+	for range 2 {
+		if err := c.Refresh(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := c.Snapshot()
+	if a, ok := s.Nodes["a"]; !ok || a.CarbonPerVCPUGPerH != 1 || time.Since(a.ObservedAt) < time.Hour {
+		t.Errorf("node a = %+v (%v), want carried over with its old observation time", a, ok)
+	}
+	if _, ok := s.Zone("FR", time.Now(), 30*time.Minute); ok {
+		t.Error("a carried-over zone value must still age out")
+	}
+}
+
 func TestSharedCacheLifecycle(t *testing.T) {
 	src := &flakySource{}
 	mk := func() (*Cache, error) { return NewCache(src, time.Hour, nil, klog.Background()), nil }

@@ -75,6 +75,13 @@ type nodeSpec struct {
 
 func (c *cluster) createNode(t testing.TB, n nodeSpec) {
 	t.Helper()
+	if err := c.tryCreateNode(n); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// tryCreateNode is createNode for other goroutines than the test's.
+func (c *cluster) tryCreateNode(n nodeSpec) error {
 	labels := map[string]string{"kubernetes.io/hostname": n.name}
 	if n.zone != "" {
 		labels["ecotel.io/grid-zone"] = n.zone
@@ -91,13 +98,14 @@ func (c *cluster) createNode(t testing.TB, n nodeSpec) {
 	}
 	created, err := c.client.CoreV1().Nodes().Create(context.Background(), node, metav1.CreateOptions{})
 	if err != nil {
-		t.Fatalf("create node %s: %v", n.name, err)
+		return fmt.Errorf("create node %s: %w", n.name, err)
 	}
 	// Capacity and conditions live in the status subresource.
 	created.Status = node.Status
 	if _, err := c.client.CoreV1().Nodes().UpdateStatus(context.Background(), created, metav1.UpdateOptions{}); err != nil {
-		t.Fatalf("node %s status: %v", n.name, err)
+		return fmt.Errorf("node %s status: %w", n.name, err)
 	}
+	return nil
 }
 
 func (c *cluster) createNamespace(t testing.TB, name string) {
