@@ -15,7 +15,6 @@ import (
 
 	v1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	corelisters "k8s.io/client-go/listers/core/v1"
@@ -77,11 +76,7 @@ func New(ctx context.Context, obj runtime.Object, h fwk.Handle) (fwk.Plugin, err
 		return nil, fmt.Errorf("invalid %sArgs: %w", Name, err)
 	}
 	logger := klog.FromContext(ctx).WithValues("plugin", Name)
-	pluginmetrics.Register()
-	nodeLister := h.SharedInformerFactory().Core().V1().Nodes().Lister()
-	cache, release, err := carbonsource.AcquireCache(h.SharedInformerFactory(), &args.Args, func() ([]*v1.Node, error) {
-		return nodeLister.List(labels.Everything())
-	}, logger)
+	cache, release, err := carbonsource.AcquirePluginCache(h.SharedInformerFactory(), &args.Args, logger)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", Name, err)
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/informers"
 	"k8s.io/klog/v2"
 
 	"github.com/ecotel/ecotel/schedulerplugin/pkg/pluginmetrics"
@@ -12,6 +14,17 @@ import (
 
 // NodeLister lists nodes from an informer cache (no API call).
 type NodeLister func() ([]*corev1.Node, error)
+
+// AcquirePluginCache is AcquireCache for a plugin of a scheduler whose
+// informers are informerFactory: nodes are listed from its Node informer,
+// and the plugins' metrics are registered.
+func AcquirePluginCache(informerFactory informers.SharedInformerFactory, a *Args, logger klog.Logger) (*signal.Cache, func(), error) {
+	pluginmetrics.Register()
+	nodeLister := informerFactory.Core().V1().Nodes().Lister()
+	return AcquireCache(informerFactory, a, func() ([]*corev1.Node, error) {
+		return nodeLister.List(labels.Everything())
+	}, logger)
+}
 
 // AcquireCache returns the running cache for defaulted, validated args,
 // shared with every other holder of equal args and the same scope (the

@@ -5,14 +5,11 @@ import (
 	"fmt"
 
 	v1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	fwk "k8s.io/kube-scheduler/framework"
 
 	"github.com/ecotel/ecotel/schedulerplugin/pkg/pluginmetrics"
 	"github.com/ecotel/ecotel/schedulerplugin/pkg/signal"
 )
-
-var labelsEverything = labels.Everything()
 
 const filterStateKey fwk.StateKey = Name + ".preFilter"
 

@@ -61,11 +61,7 @@ func New(ctx context.Context, obj runtime.Object, h fwk.Handle) (fwk.Plugin, err
 		return nil, fmt.Errorf("invalid %sArgs: %w", Name, err)
 	}
 	logger := klog.FromContext(ctx).WithValues("plugin", Name)
-	pluginmetrics.Register()
-	nodeLister := h.SharedInformerFactory().Core().V1().Nodes().Lister()
-	cache, release, err := carbonsource.AcquireCache(h.SharedInformerFactory(), &args.Args, func() ([]*v1.Node, error) {
-		return nodeLister.List(labelsEverything)
-	}, logger)
+	cache, release, err := carbonsource.AcquirePluginCache(h.SharedInformerFactory(), &args.Args, logger)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", Name, err)
 	}

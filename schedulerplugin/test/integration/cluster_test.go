@@ -162,6 +162,21 @@ func (c *cluster) nodeOf(t testing.TB, namespace, name string) string {
 	return p.Spec.NodeName
 }
 
+// waitEvent waits for an event about the pod whose "reason: note" starts
+// with prefix and contains substring.
+func (c *cluster) waitEvent(t testing.TB, namespace, pod, prefix, substring string, watch ...*e2e.Process) {
+	t.Helper()
+	e2e.WaitUntil(t, 15*time.Second, "a "+strings.TrimSuffix(prefix, ": ")+" event", func() error {
+		events := c.eventReasons(t, namespace, pod)
+		for _, e := range events {
+			if strings.HasPrefix(e, prefix) && strings.Contains(e, substring) {
+				return nil
+			}
+		}
+		return fmt.Errorf("events: %q", events)
+	}, watch...)
+}
+
 // eventReasons returns "reason: note" of the events about a pod.
 func (c *cluster) eventReasons(t testing.TB, namespace, pod string) []string {
 	t.Helper()

@@ -3,8 +3,6 @@
 package integration
 
 import (
-	"fmt"
-	"strings"
 	"testing"
 	"time"
 
@@ -42,14 +40,7 @@ func TestIntegrationDeferralWaitsForGreenGridOrDeadline(t *testing.T) {
 	}
 
 	// The deferrable pod waits, and an event says why.
-	e2e.WaitUntil(t, 15*time.Second, "a CarbonDeferred event", func() error {
-		for _, e := range c.eventReasons(t, "batch", "until-green") {
-			if strings.HasPrefix(e, "CarbonDeferred: ") && strings.Contains(e, "DE-LU is at 380") {
-				return nil
-			}
-		}
-		return fmt.Errorf("events: %q", c.eventReasons(t, "batch", "until-green"))
-	}, sched.Process)
+	c.waitEvent(t, "batch", "until-green", "CarbonDeferred: ", "DE-LU is at 380", sched.Process)
 	time.Sleep(3 * time.Second) // several refreshes and recheck passes
 	if node := c.nodeOf(t, "batch", "until-green"); node != "" {
 		t.Fatalf("deferrable pod bound to %s while DE-LU is at 380 g/kWh (threshold 200)", node)
@@ -61,14 +52,7 @@ func TestIntegrationDeferralWaitsForGreenGridOrDeadline(t *testing.T) {
 	// The grid turns green: the pod is released and bound.
 	exp.setIntensity("DE-LU", 120)
 	c.waitBound(t, "batch", "until-green", 30*time.Second, sched.Process)
-	e2e.WaitUntil(t, 10*time.Second, "a CarbonReleased event", func() error {
-		for _, e := range c.eventReasons(t, "batch", "until-green") {
-			if strings.HasPrefix(e, "CarbonReleased: ") && strings.Contains(e, "120") {
-				return nil
-			}
-		}
-		return fmt.Errorf("events: %q", c.eventReasons(t, "batch", "until-green"))
-	}, sched.Process)
+	c.waitEvent(t, "batch", "until-green", "CarbonReleased: ", "120", sched.Process)
 
 	// A pod whose threshold the grid never meets is released at its
 	// deadline, not before.
