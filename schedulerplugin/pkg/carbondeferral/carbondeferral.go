@@ -22,6 +22,7 @@ import (
 	fwk "k8s.io/kube-scheduler/framework"
 
 	"github.com/ecotel/ecotel/schedulerplugin/pkg/carbonsource"
+	"github.com/ecotel/ecotel/schedulerplugin/pkg/pluginargs"
 	"github.com/ecotel/ecotel/schedulerplugin/pkg/pluginmetrics"
 	"github.com/ecotel/ecotel/schedulerplugin/pkg/signal"
 )
@@ -68,7 +69,7 @@ var (
 
 // New is the plugin factory.
 func New(ctx context.Context, obj runtime.Object, h fwk.Handle) (fwk.Plugin, error) {
-	args, err := decodeArgs(obj)
+	args, err := pluginargs.Decode(Name, obj, SetDefaults)
 	if err != nil {
 		return nil, err
 	}
@@ -95,21 +96,6 @@ func New(ctx context.Context, obj runtime.Object, h fwk.Handle) (fwk.Plugin, err
 	}
 	go pl.run(runCtx)
 	return pl, nil
-}
-
-func decodeArgs(obj runtime.Object) (*CarbonDeferralArgs, error) {
-	switch a := obj.(type) {
-	case nil:
-		args := &CarbonDeferralArgs{}
-		SetDefaults(args)
-		return args, nil
-	case *CarbonDeferralArgs:
-		args := a.DeepCopyObject().(*CarbonDeferralArgs)
-		SetDefaults(args)
-		return args, nil
-	default:
-		return nil, fmt.Errorf("want args of type %sArgs, got %T", Name, obj)
-	}
 }
 
 // Name implements fwk.Plugin.

@@ -11,6 +11,8 @@
 package pluginargs
 
 import (
+	"fmt"
+
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	configv1 "k8s.io/kube-scheduler/config/v1"
@@ -35,4 +37,25 @@ func Register(obj runtime.Object, setDefaults func(runtime.Object)) {
 	// The configuration scheme itself was built when its package initialized
 	// (before ours, since we import it).
 	utilruntime.Must(add(kubeschedulerscheme.Scheme))
+}
+
+// Decode returns a defaulted copy of a plugin's args: of obj when the
+// profile gave typed args (the scheme has defaulted them already; defaulting
+// again is harmless and covers args built in code), or all defaults when it
+// gave none (nil).
+func Decode[T any, PT interface {
+	*T
+	runtime.Object
+}](plugin string, obj runtime.Object, setDefaults func(PT)) (PT, error) {
+	var args PT
+	switch a := obj.(type) {
+	case nil:
+		args = PT(new(T))
+	case PT:
+		args = a.DeepCopyObject().(PT)
+	default:
+		return nil, fmt.Errorf("want args of type %sArgs, got %T", plugin, obj)
+	}
+	setDefaults(args)
+	return args, nil
 }

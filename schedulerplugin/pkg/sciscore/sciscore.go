@@ -22,6 +22,7 @@ import (
 	fwk "k8s.io/kube-scheduler/framework"
 
 	"github.com/ecotel/ecotel/schedulerplugin/pkg/carbonsource"
+	"github.com/ecotel/ecotel/schedulerplugin/pkg/pluginargs"
 	"github.com/ecotel/ecotel/schedulerplugin/pkg/pluginmetrics"
 	"github.com/ecotel/ecotel/schedulerplugin/pkg/signal"
 )
@@ -53,7 +54,7 @@ var (
 // New is the plugin factory. obj is the profile's SCIScoreArgs (nil when the
 // profile gives none: then every default applies).
 func New(ctx context.Context, obj runtime.Object, h fwk.Handle) (fwk.Plugin, error) {
-	args, err := decodeArgs(obj)
+	args, err := pluginargs.Decode(Name, obj, SetDefaults)
 	if err != nil {
 		return nil, err
 	}
@@ -78,23 +79,6 @@ func New(ctx context.Context, obj runtime.Object, h fwk.Handle) (fwk.Plugin, err
 func (pl *SCIScore) Close() error {
 	pl.release()
 	return nil
-}
-
-func decodeArgs(obj runtime.Object) (*SCIScoreArgs, error) {
-	switch a := obj.(type) {
-	case nil:
-		args := &SCIScoreArgs{}
-		SetDefaults(args)
-		return args, nil
-	case *SCIScoreArgs:
-		// Defaulted by the scheme already; defaulting is idempotent and
-		// covers args built in code.
-		args := a.DeepCopyObject().(*SCIScoreArgs)
-		SetDefaults(args)
-		return args, nil
-	default:
-		return nil, fmt.Errorf("want args of type %sArgs, got %T", Name, obj)
-	}
 }
 
 // Name implements fwk.Plugin.
