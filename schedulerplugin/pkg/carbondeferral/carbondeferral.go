@@ -106,6 +106,11 @@ func (pl *CarbonDeferral) Name() string { return Name }
 func (pl *CarbonDeferral) Close() error {
 	pl.stop()
 	pl.release()
+	pl.mu.Lock()
+	n := len(pl.held)
+	pl.held = map[types.UID]*v1.Pod{}
+	pl.mu.Unlock()
+	pluginmetrics.DeferredPods.Add(-float64(n))
 	return nil
 }
 
@@ -132,13 +137,13 @@ func (pl *CarbonDeferral) hold(pod *v1.Pod, message string) {
 	pl.mu.Lock()
 	_, already := pl.held[pod.UID]
 	pl.held[pod.UID] = pod
-	n := len(pl.held)
 	pl.mu.Unlock()
 	if already {
 		return
 	}
 	pl.heldChanged.Store(true)
-	pluginmetrics.DeferredPods.Set(float64(n))
+	// Inc/Dec rather than Set: every profile's instance shares the gauge.
+	pluginmetrics.DeferredPods.Inc()
 	pluginmetrics.DeferralDecisions.WithLabelValues(OutcomeDeferred).Inc()
 	pl.handle.EventRecorder().Eventf(pod, nil, v1.EventTypeNormal, ReasonDeferred, "Scheduling", "%s", message)
 	pl.logger.V(2).Info("Deferring pod", "pod", klog.KObj(pod), "reason", message)
@@ -150,12 +155,11 @@ func (pl *CarbonDeferral) forget(pod *v1.Pod, outcome, message string) {
 	pl.mu.Lock()
 	_, was := pl.held[pod.UID]
 	delete(pl.held, pod.UID)
-	n := len(pl.held)
 	pl.mu.Unlock()
 	if !was {
 		return
 	}
-	pluginmetrics.DeferredPods.Set(float64(n))
+	pluginmetrics.DeferredPods.Dec()
 	pluginmetrics.DeferralDecisions.WithLabelValues(outcome).Inc()
 	pl.handle.EventRecorder().Eventf(pod, nil, v1.EventTypeNormal, ReasonReleased, "Scheduling", "Released: %s", message)
 	pl.logger.V(2).Info("Releasing deferred pod", "pod", klog.KObj(pod), "reason", message)
@@ -273,8 +277,10 @@ func (pl *CarbonDeferral) recheck(snap *signal.Snapshot, now time.Time) time.Tim
 
 func (pl *CarbonDeferral) drop(uid types.UID) {
 	pl.mu.Lock()
+	_, was := pl.held[uid]
 	delete(pl.held, uid)
-	n := len(pl.held)
 	pl.mu.Unlock()
-	pluginmetrics.DeferredPods.Set(float64(n))
+	if was {
+		pluginmetrics.DeferredPods.Dec()
+	}
 }
