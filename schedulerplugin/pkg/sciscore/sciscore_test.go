@@ -251,3 +251,41 @@ func TestDefaultReferencePodCPU(t *testing.T) {
 		t.Errorf("referencePodCPU = %v", a.ReferencePodCPU)
 	}
 }
+
+// TestUnreachablePrometheusNeverBlocksScheduling: with Prometheus down
+// from the start, the plugin is created at once and scores nothing (every
+// node neutral) instead of failing or waiting.
+func TestUnreachablePrometheusNeverBlocksScheduling(t *testing.T) {
+	args := &SCIScoreArgs{}
+	args.Prometheus.Address = "http://127.0.0.1:1" // nothing listens on port 1
+	SetDefaults(args)
+	start := time.Now()
+	nodes := []*v1.Node{node("a", "", "", "", time.Time{}), node("b", "", "", "", time.Time{})}
+	env := frameworktest.New(t, Name, New, args, []string{frameworktest.PreScore, frameworktest.Score}, nodes, nil)
+	if err := env.Plugin.(*SCIScore).cache.Refresh(context.Background()); err == nil {
+		t.Fatal("refresh from an unreachable Prometheus succeeded")
+	}
+	state := framework.NewCycleState()
+	pod := st.MakePod().Name("p").Namespace("default").Obj()
+	if s := env.Framework.RunPreScorePlugins(context.Background(), state, pod, env.Nodes); !s.IsSuccess() {
+		t.Fatalf("PreScore: %v", s)
+	}
+	if !state.GetSkipScorePlugins().Has(Name) {
+		t.Error("Score should be skipped without any signal")
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("creating the plugin and a scoring cycle took %v", d)
+	}
+}
+
+func TestSignPod(t *testing.T) {
+	pod := st.MakePod().Name("p").Req(map[v1.ResourceName]string{v1.ResourceCPU: "2"}).Obj()
+	pl := &SCIScore{args: annotationArgs(nil)}
+	if f, s := pl.SignPod(context.Background(), pod); len(f) != 0 || !s.IsSuccess() {
+		t.Errorf("without podSizeWeight the score does not depend on the pod: %v %v", f, s)
+	}
+	pl.args.PodSizeWeight = 0.5
+	if f, s := pl.SignPod(context.Background(), pod); len(f) != 1 || f[0].Value != int64(2000) || !s.IsSuccess() {
+		t.Errorf("with podSizeWeight the signature must carry the CPU request: %v %v", f, s)
+	}
+}
