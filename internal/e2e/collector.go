@@ -72,13 +72,16 @@ func CollectorBinary(t testing.TB) string {
 
 // StartCollector runs otelcol-eco with the config file at configPath (relative
 // paths are taken from the repository root) and waits until its health check
-// answers. extraEnv adds environment assignments (KEY=value).
+// answers. extraEnv adds environment assignments (KEY=value). The collector
+// runs in the repository root, as with `make run`, so relative file paths in
+// the shipped configs (distribution/demo/…) resolve.
 func StartCollector(t testing.TB, configPath string, ep Endpoints, extraEnv ...string) *Collector {
 	t.Helper()
+	root := RepoRoot(t)
 	if !filepath.IsAbs(configPath) {
-		configPath = filepath.Join(RepoRoot(t), configPath)
+		configPath = filepath.Join(root, configPath)
 	}
-	p := StartProcess(t, "otelcol-eco", CollectorBinary(t), []string{"--config", configPath},
+	p := StartProcessIn(t, root, "otelcol-eco", CollectorBinary(t), []string{"--config", configPath},
 		append(ep.Env(), extraEnv...))
 	WaitUntil(t, 30*time.Second, "otelcol-eco health check", func() error {
 		return httpReady("http://" + ep.Health + "/")

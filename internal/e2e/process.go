@@ -29,12 +29,20 @@ type Process struct {
 // then SIGKILL after 10 s) when the test ends.
 func StartProcess(t testing.TB, name, bin string, args, env []string) *Process {
 	t.Helper()
+	return StartProcessIn(t, "", name, bin, args, env)
+}
+
+// StartProcessIn is StartProcess with dir as the working directory (the
+// test's when empty).
+func StartProcessIn(t testing.TB, dir, name, bin string, args, env []string) *Process {
+	t.Helper()
 	logPath := filepath.Join(t.TempDir(), name+".log")
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
