@@ -101,7 +101,11 @@ func (s *hwScraper) start(ctx context.Context, _ component.Host) error {
 	if s.cfg.ReloadInterval > 0 && len(s.cfg.Catalog.Files) > 0 {
 		reloadCtx, cancel := context.WithCancel(context.Background())
 		s.stopReload, s.reloadDone = cancel, make(chan struct{})
-		go s.watchCatalog(reloadCtx, filewatch.New(s.cfg.Catalog.Files...))
+		w := filewatch.New(s.cfg.Catalog.Files...)
+		go func() {
+			defer close(s.reloadDone)
+			w.Run(reloadCtx, s.cfg.ReloadInterval, s.reloadCatalog)
+		}()
 	}
 	return nil
 }
@@ -120,24 +124,8 @@ func (s *hwScraper) shutdown(ctx context.Context) error {
 	return err
 }
 
-// watchCatalog reloads the catalog files when they change. A catalog that
-// does not load keeps the previous one in use.
-func (s *hwScraper) watchCatalog(ctx context.Context, w *filewatch.Watcher) {
-	defer close(s.reloadDone)
-	t := time.NewTicker(s.cfg.ReloadInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if w.Changed() {
-				s.reloadCatalog()
-			}
-		}
-	}
-}
-
+// reloadCatalog swaps in the changed catalog files; a catalog that does not
+// load keeps the previous one in use.
 func (s *hwScraper) reloadCatalog() {
 	r, err := s.cfg.loadMatcher()
 	if err != nil {

@@ -6,6 +6,7 @@
 package filewatch
 
 import (
+	"context"
 	"os"
 	"syscall"
 	"time"
@@ -46,6 +47,23 @@ func (w *Watcher) Changed() bool {
 		}
 	}
 	return changed
+}
+
+// Run checks the files every interval and calls onChange after each change,
+// until ctx is done.
+func (w *Watcher) Run(ctx context.Context, interval time.Duration, onChange func()) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if w.Changed() {
+				onChange()
+			}
+		}
+	}
 }
 
 func stampOf(path string) stamp {

@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
@@ -24,49 +26,68 @@ const podFieldSelector = "spec.nodeName!=,status.phase!=" + string(corev1.PodSuc
 // Kubernetes watches Nodes and Pods through client-go shared informers. The
 // informers' caches hold slimmed objects (see slimNode, slimPod): a pod's
 // env, volumes and status conditions are never kept, which matters in
-// clusters with 100k pods.
+// clusters with 100k pods. Event handlers convert each object once per
+// change, so a collection only copies the converted values.
 type Kubernetes struct {
 	client kubernetes.Interface
 	logger *zap.Logger
 
 	factories []informers.SharedInformerFactory
-	nodes     cache.SharedIndexInformer
-	pods      cache.SharedIndexInformer
+	synced    []cache.InformerSynced
 	stop      chan struct{}
+
+	mu    sync.RWMutex
+	nodes map[string]Node
+	pods  map[types.UID]Pod
 }
 
 // NewKubernetes returns a source that watches the cluster through client.
 func NewKubernetes(client kubernetes.Interface, logger *zap.Logger) *Kubernetes {
-	return &Kubernetes{client: client, logger: logger}
+	return &Kubernetes{client: client, logger: logger, nodes: map[string]Node{}, pods: map[types.UID]Pod{}}
 }
 
 // Start registers the informers and starts them. It does not wait for the
-// first listing: Snapshot reports false until both caches have synced.
+// first listing: Snapshot reports false until both have been processed.
 func (k *Kubernetes) Start(context.Context) error {
 	nodeFactory := informers.NewSharedInformerFactory(k.client, 0)
 	podFactory := informers.NewSharedInformerFactoryWithOptions(k.client, 0,
 		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.FieldSelector = podFieldSelector }))
-	k.nodes = nodeFactory.Core().V1().Nodes().Informer()
-	k.pods = podFactory.Core().V1().Pods().Informer()
 
 	// Watch failures repeat on every retry; log each kind once a minute.
 	sampled := k.logger.WithOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core {
 		return zapcore.NewSamplerWithOptions(c, time.Minute, 1, 0)
 	}))
-	for name, inf := range map[string]cache.SharedIndexInformer{"nodes": k.nodes, "pods": k.pods} {
-		transform := cache.TransformFunc(slimNode)
-		if name == "pods" {
-			transform = slimPod
+	for _, w := range []struct {
+		resource  string
+		informer  cache.SharedIndexInformer
+		transform cache.TransformFunc
+		handler   cache.ResourceEventHandlerFuncs
+	}{
+		{"nodes", nodeFactory.Core().V1().Nodes().Informer(), slimNode, cache.ResourceEventHandlerFuncs{
+			AddFunc:    k.setNode,
+			UpdateFunc: func(_, obj any) { k.setNode(obj) },
+			DeleteFunc: k.deleteNode,
+		}},
+		{"pods", podFactory.Core().V1().Pods().Informer(), slimPod, cache.ResourceEventHandlerFuncs{
+			AddFunc:    k.setPod,
+			UpdateFunc: func(_, obj any) { k.setPod(obj) },
+			DeleteFunc: k.deletePod,
+		}},
+	} {
+		if err := w.informer.SetTransform(w.transform); err != nil {
+			return fmt.Errorf("set %s informer transform: %w", w.resource, err)
 		}
-		if err := inf.SetTransform(transform); err != nil {
-			return fmt.Errorf("set %s informer transform: %w", name, err)
-		}
-		resource := name
-		if err := inf.SetWatchErrorHandler(func(_ *cache.Reflector, err error) {
+		resource := w.resource
+		if err := w.informer.SetWatchErrorHandler(func(_ *cache.Reflector, err error) {
 			sampled.Warn("Watching "+resource+" failed; retrying (check the API server address and that the service account may list and watch nodes and pods)", zap.Error(err))
 		}); err != nil {
-			return fmt.Errorf("set %s watch error handler: %w", name, err)
+			return fmt.Errorf("set %s watch error handler: %w", w.resource, err)
 		}
+		reg, err := w.informer.AddEventHandler(w.handler)
+		if err != nil {
+			return fmt.Errorf("add %s event handler: %w", w.resource, err)
+		}
+		k.synced = append(k.synced, reg.HasSynced)
 	}
 	k.stop = make(chan struct{})
 	k.factories = []informers.SharedInformerFactory{nodeFactory, podFactory}
@@ -76,24 +97,67 @@ func (k *Kubernetes) Start(context.Context) error {
 	return nil
 }
 
-// Snapshot lists the informer caches.
+// Snapshot copies the converted nodes and pods.
 func (k *Kubernetes) Snapshot() (Snapshot, bool) {
-	if k.nodes == nil || !k.nodes.HasSynced() || !k.pods.HasSynced() {
+	if len(k.synced) == 0 {
 		return Snapshot{}, false
 	}
-	var snap Snapshot
-	for _, obj := range k.nodes.GetStore().List() {
-		if n, ok := obj.(*corev1.Node); ok {
-			snap.Nodes = append(snap.Nodes, NodeFromAPI(n))
+	for _, synced := range k.synced {
+		if !synced() {
+			return Snapshot{}, false
 		}
 	}
-	for _, obj := range k.pods.GetStore().List() {
-		if p, ok := obj.(*corev1.Pod); ok {
-			snap.Pods = append(snap.Pods, PodFromAPI(p))
-		}
+	k.mu.RLock()
+	snap := Snapshot{Nodes: make([]Node, 0, len(k.nodes)), Pods: make([]Pod, 0, len(k.pods))}
+	for _, n := range k.nodes {
+		snap.Nodes = append(snap.Nodes, n)
 	}
+	for _, p := range k.pods {
+		snap.Pods = append(snap.Pods, p)
+	}
+	k.mu.RUnlock()
 	sortSnapshot(&snap)
 	return snap, true
+}
+
+func (k *Kubernetes) setNode(obj any) {
+	if n, ok := obj.(*corev1.Node); ok {
+		node := NodeFromAPI(n)
+		k.mu.Lock()
+		k.nodes[n.Name] = node
+		k.mu.Unlock()
+	}
+}
+
+func (k *Kubernetes) deleteNode(obj any) {
+	if tomb, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = tomb.Obj
+	}
+	if n, ok := obj.(*corev1.Node); ok {
+		k.mu.Lock()
+		delete(k.nodes, n.Name)
+		k.mu.Unlock()
+	}
+}
+
+func (k *Kubernetes) setPod(obj any) {
+	if p, ok := obj.(*corev1.Pod); ok {
+		pod := PodFromAPI(p)
+		k.mu.Lock()
+		k.pods[p.UID] = pod
+		k.mu.Unlock()
+	}
+}
+
+func (k *Kubernetes) deletePod(obj any) {
+	if tomb, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = tomb.Obj
+	}
+	if p, ok := obj.(*corev1.Pod); ok {
+		k.mu.Lock()
+		delete(k.pods, p.UID)
+		k.mu.Unlock()
+	}
 }
 
 // Shutdown stops the informers and waits for their goroutines.

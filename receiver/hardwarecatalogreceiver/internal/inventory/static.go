@@ -52,24 +52,11 @@ func (s *Static) Start(context.Context) error {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel, s.done = cancel, make(chan struct{})
-	go s.watch(ctx, watcher)
+	go func() {
+		defer close(s.done)
+		watcher.Run(ctx, s.reloadEvery, s.Reload)
+	}()
 	return nil
-}
-
-func (s *Static) watch(ctx context.Context, w *filewatch.Watcher) {
-	defer close(s.done)
-	t := time.NewTicker(s.reloadEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if w.Changed() {
-				s.Reload()
-			}
-		}
-	}
 }
 
 // Reload re-reads the file now; on failure the previous inventory is kept.
