@@ -71,6 +71,9 @@ func newScraper(cfg *Config, set receiver.Settings) (*hwScraper, error) {
 }
 
 func (s *hwScraper) start(ctx context.Context, _ component.Host) error {
+	// Stamp the catalog files before reading them, so a change during the
+	// load is picked up by the first poll.
+	catalogWatcher := filewatch.New(s.cfg.Catalog.Files...)
 	r, err := s.cfg.loadMatcher()
 	if err != nil {
 		return err
@@ -101,10 +104,9 @@ func (s *hwScraper) start(ctx context.Context, _ component.Host) error {
 	if s.cfg.ReloadInterval > 0 && len(s.cfg.Catalog.Files) > 0 {
 		reloadCtx, cancel := context.WithCancel(context.Background())
 		s.stopReload, s.reloadDone = cancel, make(chan struct{})
-		w := filewatch.New(s.cfg.Catalog.Files...)
 		go func() {
 			defer close(s.reloadDone)
-			w.Run(reloadCtx, s.cfg.ReloadInterval, s.reloadCatalog)
+			catalogWatcher.Run(reloadCtx, s.cfg.ReloadInterval, s.reloadCatalog)
 		}()
 	}
 	return nil
@@ -209,8 +211,14 @@ func (s *hwScraper) recordNode(ts pcommon.Timestamp, f nodeFacts) {
 		mb.RecordEcoNodePowerIdleDataPoint(ts, f.PowerIdleW)
 		mb.RecordEcoNodePowerMaxDataPoint(ts, f.PowerMaxW)
 	}
-	mb.RecordK8sNodeAllocatableCPUDataPoint(ts, f.AllocatableCPU)
-	mb.RecordK8sNodeAllocatableMemoryDataPoint(ts, int64(f.AllocatableMemoryBytes))
+	// Unknown allocatable (0) is left out: as a share's denominator it would
+	// make every pod's share infinite.
+	if f.AllocatableCPU > 0 {
+		mb.RecordK8sNodeAllocatableCPUDataPoint(ts, f.AllocatableCPU)
+	}
+	if f.AllocatableMemoryBytes > 0 {
+		mb.RecordK8sNodeAllocatableMemoryDataPoint(ts, int64(f.AllocatableMemoryBytes))
+	}
 
 	rb := mb.NewResourceBuilder()
 	rb.SetK8sNodeName(f.Name)
