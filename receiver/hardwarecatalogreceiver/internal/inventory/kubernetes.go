@@ -36,14 +36,17 @@ type Kubernetes struct {
 	synced    []cache.InformerSynced
 	stop      chan struct{}
 
-	mu    sync.RWMutex
-	nodes map[string]Node
-	pods  map[types.UID]Pod
+	nodes *converted[*corev1.Node, string, Node]
+	pods  *converted[*corev1.Pod, types.UID, Pod]
 }
 
 // NewKubernetes returns a source that watches the cluster through client.
 func NewKubernetes(client kubernetes.Interface, logger *zap.Logger) *Kubernetes {
-	return &Kubernetes{client: client, logger: logger, nodes: map[string]Node{}, pods: map[types.UID]Pod{}}
+	return &Kubernetes{
+		client: client, logger: logger,
+		nodes: newConverted(func(n *corev1.Node) string { return n.Name }, NodeFromAPI),
+		pods:  newConverted(func(p *corev1.Pod) types.UID { return p.UID }, PodFromAPI),
+	}
 }
 
 // Start registers the informers and starts them. It does not wait for the
@@ -63,16 +66,8 @@ func (k *Kubernetes) Start(context.Context) error {
 		transform cache.TransformFunc
 		handler   cache.ResourceEventHandlerFuncs
 	}{
-		{"nodes", nodeFactory.Core().V1().Nodes().Informer(), slimNode, cache.ResourceEventHandlerFuncs{
-			AddFunc:    k.setNode,
-			UpdateFunc: func(_, obj any) { k.setNode(obj) },
-			DeleteFunc: k.deleteNode,
-		}},
-		{"pods", podFactory.Core().V1().Pods().Informer(), slimPod, cache.ResourceEventHandlerFuncs{
-			AddFunc:    k.setPod,
-			UpdateFunc: func(_, obj any) { k.setPod(obj) },
-			DeleteFunc: k.deletePod,
-		}},
+		{"nodes", nodeFactory.Core().V1().Nodes().Informer(), slimNode, k.nodes.handler()},
+		{"pods", podFactory.Core().V1().Pods().Informer(), slimPod, k.pods.handler()},
 	} {
 		if err := w.informer.SetTransform(w.transform); err != nil {
 			return fmt.Errorf("set %s informer transform: %w", w.resource, err)
@@ -107,57 +102,57 @@ func (k *Kubernetes) Snapshot() (Snapshot, bool) {
 			return Snapshot{}, false
 		}
 	}
-	k.mu.RLock()
-	snap := Snapshot{Nodes: make([]Node, 0, len(k.nodes)), Pods: make([]Pod, 0, len(k.pods))}
-	for _, n := range k.nodes {
-		snap.Nodes = append(snap.Nodes, n)
-	}
-	for _, p := range k.pods {
-		snap.Pods = append(snap.Pods, p)
-	}
-	k.mu.RUnlock()
+	snap := Snapshot{Nodes: k.nodes.values(), Pods: k.pods.values()}
 	sortSnapshot(&snap)
 	return snap, true
 }
 
-func (k *Kubernetes) setNode(obj any) {
-	if n, ok := obj.(*corev1.Node); ok {
-		node := NodeFromAPI(n)
-		k.mu.Lock()
-		k.nodes[n.Name] = node
-		k.mu.Unlock()
+// converted keeps the converted form of an informer's objects, updated by
+// the informer's event handler.
+type converted[O any, K comparable, V any] struct {
+	key     func(O) K
+	convert func(O) V
+	mu      sync.RWMutex
+	items   map[K]V
+}
+
+func newConverted[O any, K comparable, V any](key func(O) K, convert func(O) V) *converted[O, K, V] {
+	return &converted[O, K, V]{key: key, convert: convert, items: map[K]V{}}
+}
+
+func (c *converted[O, K, V]) handler() cache.ResourceEventHandlerFuncs {
+	set := func(obj any) {
+		if o, ok := obj.(O); ok {
+			v := c.convert(o)
+			c.mu.Lock()
+			c.items[c.key(o)] = v
+			c.mu.Unlock()
+		}
+	}
+	return cache.ResourceEventHandlerFuncs{
+		AddFunc:    set,
+		UpdateFunc: func(_, obj any) { set(obj) },
+		DeleteFunc: func(obj any) {
+			if tomb, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+				obj = tomb.Obj
+			}
+			if o, ok := obj.(O); ok {
+				c.mu.Lock()
+				delete(c.items, c.key(o))
+				c.mu.Unlock()
+			}
+		},
 	}
 }
 
-func (k *Kubernetes) deleteNode(obj any) {
-	if tomb, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = tomb.Obj
+func (c *converted[O, K, V]) values() []V {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	out := make([]V, 0, len(c.items))
+	for _, v := range c.items {
+		out = append(out, v)
 	}
-	if n, ok := obj.(*corev1.Node); ok {
-		k.mu.Lock()
-		delete(k.nodes, n.Name)
-		k.mu.Unlock()
-	}
-}
-
-func (k *Kubernetes) setPod(obj any) {
-	if p, ok := obj.(*corev1.Pod); ok {
-		pod := PodFromAPI(p)
-		k.mu.Lock()
-		k.pods[p.UID] = pod
-		k.mu.Unlock()
-	}
-}
-
-func (k *Kubernetes) deletePod(obj any) {
-	if tomb, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = tomb.Obj
-	}
-	if p, ok := obj.(*corev1.Pod); ok {
-		k.mu.Lock()
-		delete(k.pods, p.UID)
-		k.mu.Unlock()
-	}
+	return out
 }
 
 // Shutdown stops the informers and waits for their goroutines.
