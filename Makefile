@@ -7,7 +7,9 @@ MDATAGEN := $(BIN)/mdatagen
 OTELCOL  := _build/otelcol-eco
 
 # Go modules of this repository; the root one holds the collector components.
-MODULES := . schedulerplugin
+# test/kube: tests against a real kube-apiserver (k8s.io/kubernetes; its first
+# compile takes about 6 minutes on 2 cores, later runs seconds).
+MODULES := . schedulerplugin test/kube
 # System programs the tests run for real, as command:debian-package.
 SYSTEM_DEPS := prometheus:prometheus promtool:prometheus
 

@@ -130,6 +130,8 @@ const (
 	AttrGridZoneSourceCloudRegion = "cloud_region"
 	// AttrGridZoneSourceDefault: The configured default zone.
 	AttrGridZoneSourceDefault = "default"
+	// AttrGridZoneSourceUnresolved: No zone could be resolved (no label, unknown cloud region, no default): eco.grid.zone.code is empty and no SCI can be computed for the node.
+	AttrGridZoneSourceUnresolved = "unresolved"
 )
 
 // SCI (registry.eco.sci): What an SCI value is computed for and per what.
@@ -762,7 +764,7 @@ var Attributes = map[string]AttributeDef{
 	AttrGridPSRType:            {Key: AttrGridPSRType, Type: "string"},
 	AttrGridZoneCode:           {Key: AttrGridZoneCode, Type: "string"},
 	AttrGridZoneEIC:            {Key: AttrGridZoneEIC, Type: "string"},
-	AttrGridZoneSource:         {Key: AttrGridZoneSource, Type: "string", Values: []string{AttrGridZoneSourceLabel, AttrGridZoneSourceCloudRegion, AttrGridZoneSourceDefault}},
+	AttrGridZoneSource:         {Key: AttrGridZoneSource, Type: "string", Values: []string{AttrGridZoneSourceLabel, AttrGridZoneSourceCloudRegion, AttrGridZoneSourceDefault, AttrGridZoneSourceUnresolved}},
 	AttrHardwareMatch:          {Key: AttrHardwareMatch, Type: "string", Values: []string{AttrHardwareMatchAnnotation, AttrHardwareMatchRule, AttrHardwareMatchFallback}},
 	AttrHardwareProfile:        {Key: AttrHardwareProfile, Type: "string"},
 	AttrSCIEmbodiedBasis:       {Key: AttrSCIEmbodiedBasis, Type: "string", Values: []string{AttrSCIEmbodiedBasisRequests, AttrSCIEmbodiedBasisEnergyShare, AttrSCIEmbodiedBasisWholeNode}},

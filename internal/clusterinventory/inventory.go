@@ -31,6 +31,9 @@ type Node struct {
 	Labels      map[string]string `yaml:"labels,omitempty"`
 	Annotations map[string]string `yaml:"annotations,omitempty"`
 	Allocatable Resources         `yaml:"allocatable"`
+	// Capacity is the node's total resources (status.capacity), when known;
+	// consumers fall back to Allocatable.
+	Capacity Resources `yaml:"capacity,omitempty"`
 }
 
 // Pod is the part of a Kubernetes Pod that ecotel uses.
@@ -120,6 +123,12 @@ func (inv *Inventory) Validate() error {
 		}
 		if _, err := n.Allocatable.MemoryBytes(); err != nil {
 			errs = append(errs, fmt.Errorf("%s: allocatable.memory: %w", where, err))
+		}
+		if _, err := n.Capacity.CPUCores(); err != nil {
+			errs = append(errs, fmt.Errorf("%s: capacity.cpu: %w", where, err))
+		}
+		if _, err := n.Capacity.MemoryBytes(); err != nil {
+			errs = append(errs, fmt.Errorf("%s: capacity.memory: %w", where, err))
 		}
 	}
 	uids := make(map[string]bool, len(inv.Pods))

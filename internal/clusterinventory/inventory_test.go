@@ -12,6 +12,7 @@ const sample = `nodes:
     allocatable: {cpu: "4", memory: 16Gi}
   - name: node-b
     allocatable: {cpu: 3500m, memory: 8Gi}
+    capacity: {cpu: "4", memory: 8Gi}
 pods:
   - uid: 6f1c0a52-0001
     name: web-1
@@ -28,6 +29,9 @@ func TestParseRoundTrip(t *testing.T) {
 	}
 	if got, _ := inv.Nodes[1].Allocatable.CPUCores(); got != 3.5 {
 		t.Errorf("node-b cpu = %v, want 3.5", got)
+	}
+	if got, _ := inv.Nodes[1].Capacity.CPUCores(); got != 4 {
+		t.Errorf("node-b capacity cpu = %v, want 4", got)
 	}
 	if got, _ := inv.Pods[0].Requests.MemoryBytes(); got != 256*1024*1024 {
 		t.Errorf("web-1 memory = %v", got)
@@ -50,6 +54,7 @@ func TestParseRejectsBadInput(t *testing.T) {
 		"unknown field":   {"nodes:\n  - name: a\n    alocatable: {cpu: 1}\n", "field alocatable not found"},
 		"bad quantity":    {"nodes:\n  - name: a\n    allocatable: {cpu: four}\n", `nodes[0] (a): allocatable.cpu: "four" is not a Kubernetes quantity`},
 		"negative":        {"nodes:\n  - name: a\n    allocatable: {memory: -1Gi}\n", "is negative"},
+		"bad capacity":    {"nodes:\n  - name: a\n    capacity: {cpu: lots}\n", `nodes[0] (a): capacity.cpu: "lots" is not a Kubernetes quantity`},
 		"dangling node":   {"nodes: []\npods:\n  - {uid: u, name: p, namespace: n, node: ghost}\n", `node "ghost" is not in nodes`},
 		"duplicate uid":   {"nodes: [{name: a}]\npods:\n  - {uid: u, name: p, namespace: n, node: a}\n  - {uid: u, name: q, namespace: n, node: a}\n", `duplicate uid "u"`},
 		"duplicate node":  {"nodes: [{name: a}, {name: a}]\n", "duplicate node name"},

@@ -80,10 +80,11 @@ func CollectorBinary(t testing.TB) string {
 // the shipped configs (e.g. the demo's replay recordings) resolve.
 func StartCollector(t testing.TB, configPath string, ep Endpoints, extraEnv ...string) *Collector {
 	t.Helper()
+	root := RepoRoot(t)
 	if !filepath.IsAbs(configPath) {
-		configPath = filepath.Join(RepoRoot(t), configPath)
+		configPath = filepath.Join(root, configPath)
 	}
-	p := StartProcessIn(t, RepoRoot(t), "otelcol-eco", CollectorBinary(t), []string{"--config", configPath},
+	p := StartProcessIn(t, root, "otelcol-eco", CollectorBinary(t), []string{"--config", configPath},
 		append(ep.Env(), extraEnv...))
 	WaitUntil(t, 30*time.Second, "otelcol-eco health check", func() error {
 		return httpReady("http://" + ep.Health + "/")

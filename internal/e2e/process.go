@@ -42,6 +42,7 @@ func StartProcessIn(t testing.TB, dir, name, bin string, args, env []string) *Pr
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = logFile, logFile

@@ -15,9 +15,8 @@ import (
 	"github.com/ecotel/ecotel/semconv"
 )
 
-// TestE2ESCIFromComponents runs the real otelcol-eco on the shipped demo
-// configuration (sci in the metrics pipeline, short windows through its
-// environment variables), feeds it over OTLP with the demo cluster's grid,
+// TestE2ESCIFromComponents runs the real otelcol-eco with an OTLP → sci →
+// prometheus pipeline (short windows), feeds it over OTLP with the demo cluster's grid,
 // hardware and energy metrics in real time, and checks in a real
 // Prometheus that every node and pod has an SCI, that each node's SCI is
 // the one its true power implies, and that PromQL recomputing
@@ -28,8 +27,7 @@ import (
 // they emit); the pipeline, the collector, the exporter and Prometheus are real.
 func TestE2ESCIFromComponents(t *testing.T) {
 	ep := e2e.NewEndpoints(t)
-	col := e2e.StartCollector(t, "distribution/config/demo.yaml", ep,
-		"ECOTEL_SCI_WINDOW=6s", "ECOTEL_SCI_INTERVAL=3s", "ECOTEL_SCI_DELAY=2s")
+	col := e2e.StartCollectorYAML(t, otlpSCIConfig, ep)
 	prom := e2e.StartPrometheus(t, e2e.PrometheusOptions{Targets: []string{ep.Prometheus}})
 
 	cluster := synthetic.Demo(time.Now().Add(-time.Hour))
@@ -86,9 +84,7 @@ func TestE2ESCIFromComponents(t *testing.T) {
 
 	// Recompute every SCI from its components, label set by label set.
 	m := func(name string) string { return semconv.Metrics[name].Prometheus }
-	recompute := fmt.Sprintf(`abs(%s - (%s * %s + %s) / %s) / %s`,
-		score, m(semconv.MetricSCIEnergy), m(semconv.MetricSCICarbonIntensity), m(semconv.MetricSCIEmbodied),
-		m(semconv.MetricSCIFunctionalUnits), score)
+	recompute := e2e.SCIRecomputeQuery()
 	all := prom.WaitForQuery(t, fmt.Sprintf("count(%s)", score), 10*time.Second, nil, col.Process)
 	total := int(all[0].Value)
 	if total < len(cluster.Nodes)+len(cluster.Pods) {
@@ -112,6 +108,30 @@ func TestE2ESCIFromComponents(t *testing.T) {
 		t.Error("eco.carbon.operational not exported")
 	}
 }
+
+// otlpSCIConfig is the smallest pipeline around the processor: the demo's
+// receivers would feed real grid, hardware and energy data alongside the
+// synthetic inputs (the full demo pipeline is test/e2e's TestE2EDemoPipelineSCI).
+const otlpSCIConfig = `
+extensions:
+  health_check: {endpoint: "${env:ECOTEL_HEALTH_ENDPOINT}"}
+receivers:
+  otlp:
+    protocols:
+      http: {endpoint: "${env:ECOTEL_OTLP_HTTP_ENDPOINT}"}
+processors:
+  batch: {timeout: 1s}
+  sci: {window: 6s, interval: 3s, delay: 2s}
+exporters:
+  prometheus:
+    endpoint: "${env:ECOTEL_PROMETHEUS_ENDPOINT}"
+    resource_constant_labels: {included: ["k8s.*", "eco.*"]}
+service:
+  extensions: [health_check]
+  telemetry: {metrics: {level: none}}
+  pipelines:
+    metrics: {receivers: [otlp], processors: [batch, sci], exporters: [prometheus]}
+`
 
 func containsLine(text, prefix string) bool {
 	for i := 0; i+len(prefix) <= len(text); i++ {
