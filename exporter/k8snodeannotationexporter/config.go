@@ -7,23 +7,15 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/validation"
-)
 
-// Auth types, as in contrib's Kubernetes components.
-const (
-	AuthTypeServiceAccount = "serviceAccount"
-	AuthTypeKubeConfig     = "kubeConfig"
+	"github.com/ecotel/ecotel/internal/k8sapi"
 )
 
 // Config of the k8s_node_annotation exporter.
 type Config struct {
-	// AuthType is serviceAccount (in-cluster) or kubeConfig.
-	AuthType string `mapstructure:"auth_type"`
-	// KubeConfigPath is the kubeconfig file for auth_type kubeConfig; empty
-	// means $KUBECONFIG or ~/.kube/config.
-	KubeConfigPath string `mapstructure:"kubeconfig_path"`
-	// Context selects a kubeconfig context; empty means the current one.
-	Context string `mapstructure:"context"`
+	// APIConfig (auth_type, kubeconfig_path, context) says how to reach the
+	// Kubernetes API.
+	k8sapi.APIConfig `mapstructure:",squash"`
 
 	// Prefix of the annotation and label keys, e.g. "ecotel.io/".
 	Prefix string `mapstructure:"prefix"`
@@ -54,13 +46,8 @@ type CarbonClassConfig struct {
 // Validate checks the configuration and names the field to fix.
 func (c *Config) Validate() error {
 	var errs []error
-	switch c.AuthType {
-	case AuthTypeServiceAccount, AuthTypeKubeConfig:
-	default:
-		errs = append(errs, fmt.Errorf("auth_type %q: use %q (in a cluster) or %q", c.AuthType, AuthTypeServiceAccount, AuthTypeKubeConfig))
-	}
-	if c.AuthType != AuthTypeKubeConfig && (c.KubeConfigPath != "" || c.Context != "") {
-		errs = append(errs, errors.New("kubeconfig_path and context apply only to auth_type kubeConfig"))
+	if err := c.APIConfig.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	if !strings.HasSuffix(c.Prefix, "/") || len(validation.IsQualifiedName(c.Prefix+"carbon-per-vcpu")) > 0 {
 		errs = append(errs, fmt.Errorf("prefix %q: must be a DNS subdomain followed by \"/\", e.g. \"ecotel.io/\"", c.Prefix))

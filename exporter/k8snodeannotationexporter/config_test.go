@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/collector/confmap/confmaptest"
 
 	"github.com/ecotel/ecotel/exporter/k8snodeannotationexporter/internal/metadata"
+	"github.com/ecotel/ecotel/internal/k8sapi"
 )
 
 func TestLoadConfig(t *testing.T) {
@@ -24,14 +25,14 @@ func TestLoadConfig(t *testing.T) {
 	}{
 		{id: "", want: createDefaultConfig().(*Config)},
 		{id: "custom", want: &Config{
-			AuthType: AuthTypeKubeConfig, KubeConfigPath: "/etc/ecotel/kubeconfig", Context: "prod",
-			Prefix: "carbon.example.com/", MinInterval: 30 * time.Second, RefreshInterval: 10 * time.Minute,
+			APIConfig: k8sapi.APIConfig{AuthType: k8sapi.AuthTypeKubeConfig, KubeconfigPath: "/etc/ecotel/kubeconfig", Context: "prod"},
+			Prefix:    "carbon.example.com/", MinInterval: 30 * time.Second, RefreshInterval: 10 * time.Minute,
 			ChangeThreshold: 0.1, QPS: 2, Burst: 4,
 			CarbonClass: CarbonClassConfig{Enabled: true, LowBelow: 3, HighFrom: 20},
 		}},
 		{id: "bad_prefix", wantErr: []string{`prefix "not a prefix"`}},
 		{id: "bad_intervals", wantErr: []string{"refresh_interval 1m0s: must be at least min_interval (10m0s)"}},
-		{id: "bad_auth", wantErr: []string{`auth_type "token"`, "kubeconfig_path and context apply only"}},
+		{id: "bad_auth", wantErr: []string{`auth_type "token" is not supported`}},
 		{id: "bad_class", wantErr: []string{"carbon_class: need", "change_threshold 1.5", "qps 0"}},
 	}
 	for _, tc := range cases {

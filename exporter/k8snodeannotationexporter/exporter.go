@@ -3,7 +3,6 @@ package k8snodeannotationexporter
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"math"
 	"strconv"
 	"sync"
@@ -21,7 +20,6 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/ecotel/ecotel/exporter/k8snodeannotationexporter/internal/metadata"
 	"github.com/ecotel/ecotel/semconv"
@@ -71,24 +69,11 @@ func newNodeAnnotator(cfg *Config, set exporter.Settings) (*nodeAnnotator, error
 }
 
 func (a *nodeAnnotator) restConfig() (*rest.Config, error) {
-	var rc *rest.Config
-	var err error
-	switch a.cfg.AuthType {
-	case AuthTypeServiceAccount:
-		rc, err = rest.InClusterConfig()
-	default:
-		rules := clientcmd.NewDefaultClientConfigLoadingRules()
-		if a.cfg.KubeConfigPath != "" {
-			rules.ExplicitPath = a.cfg.KubeConfigPath
-		}
-		rc, err = clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules,
-			&clientcmd.ConfigOverrides{CurrentContext: a.cfg.Context}).ClientConfig()
-	}
+	rc, err := a.cfg.APIConfig.RESTConfig("otelcol-eco/k8s_node_annotation")
 	if err != nil {
-		return nil, fmt.Errorf("kubernetes client configuration (auth_type %s): %w", a.cfg.AuthType, err)
+		return nil, err
 	}
 	rc.QPS, rc.Burst = a.cfg.QPS, a.cfg.Burst
-	rc.UserAgent = "otelcol-eco/k8s_node_annotation"
 	return rc, nil
 }
 

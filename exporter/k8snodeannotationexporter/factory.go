@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 
 	"github.com/ecotel/ecotel/exporter/k8snodeannotationexporter/internal/metadata"
+	"github.com/ecotel/ecotel/internal/k8sapi"
 )
 
 // NewFactory returns the exporter's factory.
@@ -20,7 +21,7 @@ func NewFactory() exporter.Factory {
 
 func createDefaultConfig() component.Config {
 	return &Config{
-		AuthType:        AuthTypeServiceAccount,
+		APIConfig:       k8sapi.APIConfig{AuthType: k8sapi.AuthTypeServiceAccount},
 		Prefix:          "ecotel.io/",
 		MinInterval:     time.Minute,
 		RefreshInterval: 5 * time.Minute,

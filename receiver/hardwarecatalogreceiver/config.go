@@ -8,8 +8,8 @@ import (
 	"go.opentelemetry.io/collector/scraper/scraperhelper"
 
 	"github.com/ecotel/ecotel/internal/gridzone"
+	"github.com/ecotel/ecotel/internal/k8sapi"
 	"github.com/ecotel/ecotel/receiver/hardwarecatalogreceiver/internal/catalog"
-	"github.com/ecotel/ecotel/receiver/hardwarecatalogreceiver/internal/inventory"
 	"github.com/ecotel/ecotel/receiver/hardwarecatalogreceiver/internal/matching"
 	"github.com/ecotel/ecotel/receiver/hardwarecatalogreceiver/internal/metadata"
 )
@@ -27,7 +27,7 @@ type Config struct {
 	metadata.MetricsBuilderConfig  `mapstructure:",squash"`
 	// APIConfig (auth_type, context, kubeconfig_path) applies to the
 	// kubernetes inventory source.
-	inventory.APIConfig `mapstructure:",squash"`
+	k8sapi.APIConfig `mapstructure:",squash"`
 
 	// Inventory says where nodes and pods come from.
 	Inventory InventoryConfig `mapstructure:"inventory"`

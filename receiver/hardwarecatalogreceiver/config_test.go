@@ -12,7 +12,7 @@ import (
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/confmap/confmaptest"
 
-	"github.com/ecotel/ecotel/receiver/hardwarecatalogreceiver/internal/inventory"
+	"github.com/ecotel/ecotel/internal/k8sapi"
 	"github.com/ecotel/ecotel/receiver/hardwarecatalogreceiver/internal/matching"
 	"github.com/ecotel/ecotel/receiver/hardwarecatalogreceiver/internal/metadata"
 )
@@ -33,7 +33,7 @@ func TestLoadConfig(t *testing.T) {
 	assert.Equal(t, createDefaultConfig(), def)
 	assert.Equal(t, 60*time.Second, def.CollectionInterval)
 	assert.Equal(t, SourceKubernetes, def.Inventory.Source)
-	assert.Equal(t, inventory.AuthTypeServiceAccount, def.AuthType)
+	assert.Equal(t, k8sapi.AuthTypeServiceAccount, def.AuthType)
 	assert.True(t, def.Catalog.Builtin)
 	assert.Equal(t, "generic-rack-server", def.FallbackProfile)
 	assert.NoError(t, confmap.Validate(def))
@@ -48,7 +48,7 @@ func TestLoadConfig(t *testing.T) {
 	assert.NoError(t, confmap.Validate(static))
 
 	kc := loadConfig(t, "kubeconfig")
-	assert.Equal(t, inventory.APIConfig{AuthType: inventory.AuthTypeKubeConfig, Context: "staging", KubeconfigPath: "/etc/ecotel/kubeconfig"}, kc.APIConfig)
+	assert.Equal(t, k8sapi.APIConfig{AuthType: k8sapi.AuthTypeKubeConfig, Context: "staging", KubeconfigPath: "/etc/ecotel/kubeconfig"}, kc.APIConfig)
 	assert.NoError(t, confmap.Validate(kc))
 }
 

@@ -10,7 +10,7 @@ import (
 	"go.opentelemetry.io/collector/scraper"
 	"go.opentelemetry.io/collector/scraper/scraperhelper"
 
-	"github.com/ecotel/ecotel/receiver/hardwarecatalogreceiver/internal/inventory"
+	"github.com/ecotel/ecotel/internal/k8sapi"
 	"github.com/ecotel/ecotel/receiver/hardwarecatalogreceiver/internal/metadata"
 )
 
@@ -36,7 +36,7 @@ func createDefaultConfig() component.Config {
 	return &Config{
 		ControllerConfig:     controller,
 		MetricsBuilderConfig: metadata.DefaultMetricsBuilderConfig(),
-		APIConfig:            inventory.APIConfig{AuthType: inventory.AuthTypeServiceAccount},
+		APIConfig:            k8sapi.APIConfig{AuthType: k8sapi.AuthTypeServiceAccount},
 		Inventory:            InventoryConfig{Source: SourceKubernetes},
 		Catalog:              CatalogConfig{Builtin: true},
 		ReloadInterval:       defaultReloadInterval,

@@ -87,7 +87,7 @@ func (s *hwScraper) start(ctx context.Context, _ component.Host) error {
 			s.telemetry.ReceiverHardwarecatalogInventoryLoadErrors.Add(context.Background(), 1)
 		})
 	default:
-		restCfg, err := s.cfg.APIConfig.RESTConfig()
+		restCfg, err := s.cfg.APIConfig.RESTConfig("otelcol-eco/hardwarecatalog")
 		if err != nil {
 			return err
 		}

@@ -186,28 +186,6 @@ func TestStaticSourceStartFailsOnBadFile(t *testing.T) {
 	}
 }
 
-func TestAPIConfigValidate(t *testing.T) {
-	cases := map[string]struct {
-		cfg  APIConfig
-		want string
-	}{
-		"service account": {APIConfig{AuthType: AuthTypeServiceAccount}, ""},
-		"kubeconfig":      {APIConfig{AuthType: AuthTypeKubeConfig, Context: "kind", KubeconfigPath: "/k"}, ""},
-		"empty":           {APIConfig{}, "auth_type is required"},
-		"unknown":         {APIConfig{AuthType: "tls"}, `auth_type "tls" is not supported`},
-		"context misused": {APIConfig{AuthType: AuthTypeServiceAccount, Context: "x"}, "apply to auth_type \"kubeConfig\" only"},
-	}
-	for name, tc := range cases {
-		err := tc.cfg.Validate()
-		if (tc.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.want)) {
-			t.Errorf("%s: got %v, want %q", name, err, tc.want)
-		}
-	}
-	if _, err := (APIConfig{AuthType: AuthTypeKubeConfig, KubeconfigPath: filepath.Join(t.TempDir(), "none")}).RESTConfig(); err == nil {
-		t.Error("missing kubeconfig accepted")
-	}
-}
-
 func diff(a, b float64) bool { return a-b > 1e-9 || b-a > 1e-9 }
 
 func writeFile(t *testing.T, path, s string) {

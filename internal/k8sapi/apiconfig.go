@@ -1,4 +1,8 @@
-package inventory
+// Package k8sapi is how ecotel's components reach the Kubernetes API: the
+// auth_type / kubeconfig_path / context settings shared with contrib's
+// Kubernetes components (whose k8sconfig package is internal to contrib), and
+// the client configuration they produce.
+package k8sapi
 
 import (
 	"errors"
@@ -48,8 +52,9 @@ func (c APIConfig) Validate() error {
 	}
 }
 
-// RESTConfig builds the client configuration.
-func (c APIConfig) RESTConfig() (*rest.Config, error) {
+// RESTConfig builds the client configuration; userAgent names the component
+// in the API server's audit log (e.g. "otelcol-eco/hardwarecatalog").
+func (c APIConfig) RESTConfig(userAgent string) (*rest.Config, error) {
 	var cfg *rest.Config
 	var err error
 	switch c.AuthType {
@@ -76,6 +81,6 @@ func (c APIConfig) RESTConfig() (*rest.Config, error) {
 	default:
 		return nil, c.Validate()
 	}
-	cfg.UserAgent = "otelcol-eco/hardwarecatalog"
+	cfg.UserAgent = userAgent
 	return cfg, nil
 }
