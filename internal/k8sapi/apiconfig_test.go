@@ -27,4 +27,3 @@ func TestAPIConfigValidate(t *testing.T) {
 		t.Error("missing kubeconfig accepted")
 	}
 }
-
