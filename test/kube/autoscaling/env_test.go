@@ -93,7 +93,7 @@ func startGateway(t testing.TB, p *platform, opts gatewayOptions) *gateway {
 		receivers = append(receivers, "alumetbridge", "hardwarecatalog")
 		energy = `
   alumetbridge:
-    relay: {endpoint: ${env:ECOTEL_RELAY_ENDPOINT}}
+    relay: {endpoint: "${env:ECOTEL_RELAY_ENDPOINT}"}
     flush_interval: 1s
   hardwarecatalog:
     inventory: {source: static, path: distribution/demo/cluster.yaml}
