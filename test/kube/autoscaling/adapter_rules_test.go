@@ -33,7 +33,7 @@ func TestIntegrationAdapterRulesServeCollectorData(t *testing.T) {
 	// Three grid states per zone: windShare and day-ahead price.
 	type state struct{ wind, price float64 }
 	plan := map[string][3]state{
-		"FR":    {{0, 90}, {1, 70}, {0.3, 80}},      // intensity 820 → 11 → 577.3
+		"FR":    {{0, 90}, {1, 70}, {0.3, 80}},       // intensity 820 → 11 → 577.3
 		"DE-LU": {{0.1, 150}, {0.2, -20}, {0.1, 48}}, // a negative price sets the bottom
 		"SE-3":  {{0.9, 30}, {0.6, 30}, {0.5, 30}},
 		"SE-4":  {{0.4, 55}, {0.4, 55}, {0.4, 55}}, // flat: no range, no headroom
