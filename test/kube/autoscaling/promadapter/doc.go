@@ -1,7 +1,7 @@
 // Package promadapter is a test fixture standing in for prometheus-adapter
 // (kubernetes-sigs/prometheus-adapter), which cannot be obtained here: the Go
-// module proxy refuses every path of it and Debian does not package it (see
-// ../../shared/reference/kubernetes-build-notes.md §4). It serves the
+// module proxy refuses every path of it and Debian does not package it, and
+// the project cannot build it from source either. It serves the
 // external rules of distribution/autoscaling/prometheus-adapter/values.yaml on
 // external.metrics.k8s.io/v1beta1 the way prometheus-adapter v0.12 does, so
 // that the rules are tested as written:
