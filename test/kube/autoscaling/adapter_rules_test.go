@@ -155,6 +155,9 @@ func TestIntegrationAdapterRulesServeCollectorData(t *testing.T) {
 			}
 			return nil
 		}, gw.col.Process)
+		// Why the rule repeats eco_sci_scope: the pods' SCI series carry the
+		// same namespace and deployment labels as the roll-up.
+		prom.WaitForQuery(t, fmt.Sprintf(`count(%s{k8s_namespace_name="shop",k8s_deployment_name="web"}) > 1`, score), waitTimeout, nil, gw.col.Process)
 		// The HPA's namespace is injected: from another namespace the same
 		// selector finds nothing.
 		expectNoItems(t, cfg, "batch", "eco_deployment_sci", "k8s_deployment_name=web")
@@ -165,7 +168,7 @@ func TestIntegrationAdapterRulesServeCollectorData(t *testing.T) {
 			`max(zone:eco_grid_price_headroom:ratio_24h{eco_grid_zone_code="DE-LU"}) by (eco_grid_zone_code)`,
 			`max(eco_grid_carbon_intensity_grams_per_kW_h{eco_carbon_intensity_method="lifecycle",eco_grid_zone_code="SE-3"}) by (eco_grid_zone_code)`,
 			`max(eco_grid_carbon_intensity_grams_per_kW_h{eco_carbon_intensity_method="lifecycle",}) by (eco_grid_zone_code)`,
-			`max(eco_sci_score_grams{k8s_deployment_name="web",k8s_namespace_name="shop"}) by (k8s_namespace_name, k8s_deployment_name)`,
+			`max(eco_sci_score_grams{eco_sci_scope="deployment",k8s_deployment_name="web",k8s_namespace_name="shop"}) by (k8s_namespace_name, k8s_deployment_name)`,
 		} {
 			found := false
 			for _, q := range c.adapter.Queries() {

@@ -73,7 +73,7 @@ func TestExternalQueryShippedRules(t *testing.T) {
 			// Namespaced: the HPA's namespace lands on k8s_namespace_name.
 			metric: "eco_deployment_sci", series: "eco_sci_score_grams",
 			namespace: "shop", selector: "k8s_deployment_name=web",
-			want: `max(eco_sci_score_grams{k8s_deployment_name="web",k8s_namespace_name="shop"}) by (k8s_namespace_name, k8s_deployment_name)`,
+			want: `max(eco_sci_score_grams{eco_sci_scope="deployment",k8s_deployment_name="web",k8s_namespace_name="shop"}) by (k8s_namespace_name, k8s_deployment_name)`,
 		},
 	} {
 		t.Run(tc.metric+"/"+tc.selector, func(t *testing.T) {
