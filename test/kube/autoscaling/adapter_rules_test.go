@@ -90,27 +90,22 @@ func TestIntegrationAdapterRulesServeCollectorData(t *testing.T) {
 
 	cfg := c.api.Config
 	const hpaNamespace = "jobs" // where an HPA reading a zone-wide signal would live
-	t.Run("green headroom per zone", func(t *testing.T) {
-		for _, z := range zones {
-			want, ok := headroom(intensities(z))
-			if !ok {
-				// A flat grid has no range: the adapter answers, with no item.
-				expectNoItems(t, cfg, hpaNamespace, "eco_green_headroom", "eco_grid_zone_code="+z)
-				continue
+	for metric, history := range map[string]func(zone string) [3]float64{
+		"eco_green_headroom": intensities,
+		"eco_price_headroom": prices,
+	} {
+		t.Run(metric+" per zone", func(t *testing.T) {
+			for _, z := range zones {
+				want, ok := headroom(history(z))
+				if !ok {
+					// A flat grid has no range: the adapter answers, with no item.
+					expectNoItems(t, cfg, hpaNamespace, metric, "eco_grid_zone_code="+z)
+					continue
+				}
+				waitExternalMetric(t, cfg, hpaNamespace, metric, "eco_grid_zone_code="+z, want)
 			}
-			waitExternalMetric(t, cfg, hpaNamespace, "eco_green_headroom", "eco_grid_zone_code="+z, want)
-		}
-	})
-	t.Run("price headroom per zone", func(t *testing.T) {
-		for _, z := range zones {
-			want, ok := headroom(prices(z))
-			if !ok {
-				expectNoItems(t, cfg, hpaNamespace, "eco_price_headroom", "eco_grid_zone_code="+z)
-				continue
-			}
-			waitExternalMetric(t, cfg, hpaNamespace, "eco_price_headroom", "eco_grid_zone_code="+z, want)
-		}
-	})
+		})
+	}
 	t.Run("carbon intensity", func(t *testing.T) {
 		for _, z := range zones {
 			waitExternalMetric(t, cfg, hpaNamespace, "eco_grid_carbon_intensity", "eco_grid_zone_code="+z, intensityGPerKWh(plan[z][2].wind))

@@ -26,6 +26,7 @@ import (
 	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/restmapper"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/yaml"
 
 	"github.com/ecotel/ecotel/internal/e2e"
@@ -65,8 +66,26 @@ func TestIntegrationAutoscalingManifestsApply(t *testing.T) {
 	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(discovery.NewDiscoveryClientForConfigOrDie(api.Config)))
 	dyn := dynamic.NewForConfigOrDie(api.Config)
 
+	// apply server-side applies obj in dry-run mode with strict field
+	// validation: nothing is stored, unknown fields are errors.
+	apply := func(obj *unstructured.Unstructured) error {
+		gvk := obj.GroupVersionKind()
+		m, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+		if err != nil {
+			return err
+		}
+		body, err := obj.MarshalJSON()
+		if err != nil {
+			return err
+		}
+		_, err = dyn.Resource(m.Resource).Namespace(obj.GetNamespace()).Patch(ctx, obj.GetName(), types.ApplyPatchType, body, metav1.PatchOptions{
+			FieldManager: "ecotel-autoscaling-test", DryRun: []string{metav1.DryRunAll}, Force: ptr.To(true),
+			FieldValidation: metav1.FieldValidationStrict,
+		})
+		return err
+	}
+
 	dir := repoPath(t, "distribution/autoscaling")
-	force := true
 	applied := 0
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".yaml") {
@@ -81,21 +100,8 @@ func TestIntegrationAutoscalingManifestsApply(t *testing.T) {
 			t.Errorf("%s: no Kubernetes object (list it in notManifests if it is not meant to hold any)", rel)
 		}
 		for _, obj := range objects {
-			gvk := obj.GroupVersionKind()
-			m, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
-			if err != nil {
-				t.Errorf("%s: %s: %v", rel, gvk, err)
-				continue
-			}
-			body, err := obj.MarshalJSON()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := dyn.Resource(m.Resource).Namespace(obj.GetNamespace()).Patch(ctx, obj.GetName(), types.ApplyPatchType, body, metav1.PatchOptions{
-				FieldManager: "ecotel-autoscaling-test", DryRun: []string{metav1.DryRunAll}, Force: &force,
-				FieldValidation: metav1.FieldValidationStrict,
-			}); err != nil {
-				t.Errorf("%s: %s %s/%s: server-side dry-run apply: %v", rel, gvk.Kind, obj.GetNamespace(), obj.GetName(), err)
+			if err := apply(obj); err != nil {
+				t.Errorf("%s: %s %s/%s: server-side dry-run apply: %v", rel, obj.GetKind(), obj.GetNamespace(), obj.GetName(), err)
 				continue
 			}
 			applied++
@@ -116,19 +122,10 @@ func TestIntegrationAutoscalingManifestsApply(t *testing.T) {
 	hpa := decodeObjects(t, filepath.Join(dir, "hpa/green-burst.yaml"))[0]
 	_ = unstructured.SetNestedField(hpa.Object, int64(20), "spec", "maxReplica")
 	for _, bad := range []*unstructured.Unstructured{so, hpa} {
-		gvk := bad.GroupVersionKind()
-		m, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := bad.MarshalJSON()
-		if _, err := dyn.Resource(m.Resource).Namespace(bad.GetNamespace()).Patch(ctx, bad.GetName(), types.ApplyPatchType, body, metav1.PatchOptions{
-			FieldManager: "ecotel-autoscaling-test", DryRun: []string{metav1.DryRunAll}, Force: &force,
-			FieldValidation: metav1.FieldValidationStrict,
-		}); err == nil {
-			t.Errorf("%s %s: a broken copy was accepted", gvk.Kind, bad.GetName())
+		if err := apply(bad); err == nil {
+			t.Errorf("%s %s: a broken copy was accepted", bad.GetKind(), bad.GetName())
 		} else {
-			t.Logf("broken %s refused as expected: %v", gvk.Kind, err)
+			t.Logf("broken %s refused as expected: %v", bad.GetKind(), err)
 		}
 	}
 }
