@@ -78,6 +78,8 @@ func (p *externalProvider) relist(ctx context.Context) error {
 	return nil
 }
 
+var seriesHTTP = &http.Client{Timeout: 10 * time.Second}
+
 // seriesNames returns the distinct __name__ of the series matching selector.
 func (p *externalProvider) seriesNames(ctx context.Context, selector string) ([]string, error) {
 	q := url.Values{}
@@ -87,7 +89,7 @@ func (p *externalProvider) seriesNames(ctx context.Context, selector string) ([]
 	if err != nil {
 		return nil, err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := seriesHTTP.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("prometheus series %s: %w", selector, err)
 	}
@@ -158,7 +160,8 @@ func (p *externalProvider) GetExternalMetric(ctx context.Context, namespace stri
 		klog.Errorf("unable to fetch metrics from prometheus: %v", err)
 		return nil, apierr.NewInternalError(fmt.Errorf("unable to fetch metrics"))
 	}
-	// Values are truncated to milli-units, as the adapter's metricConverter does.
+	// Values are truncated to milli-units, as the adapter's metricConverter
+	// does (NaN included: the rules must not produce it).
 	list := &external_metrics.ExternalMetricValueList{Items: []external_metrics.ExternalMetricValue{}}
 	for _, s := range samples {
 		list.Items = append(list.Items, external_metrics.ExternalMetricValue{

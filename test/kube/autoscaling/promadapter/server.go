@@ -159,9 +159,6 @@ func (a *Adapter) Queries() []Query {
 	return append([]Query(nil), a.queries...)
 }
 
-// Relist rediscovers the series now, instead of at the next relist tick.
-func (a *Adapter) Relist(ctx context.Context) error { return a.provider.relist(ctx) }
-
 func waitServing(t testing.TB, port int, runErr <-chan error) {
 	t.Helper()
 	hc := &http.Client{Timeout: time.Second, Transport: &http.Transport{
