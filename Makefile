@@ -16,7 +16,7 @@ SYSTEM_DEPS := prometheus:prometheus promtool:prometheus
 COMPONENT_SOURCES := $(shell find receiver processor exporter extension semconv internal cmd pkg -name '*.go' -not -name '*_test.go' 2>/dev/null) \
 	$(shell find receiver processor exporter extension -name '*.yaml' -path '*internal*' -prune -o -name '*.yaml' -print 2>/dev/null)
 
-.PHONY: all build run test unit e2e deps generate check-generate lint bench fuzz clean tools alumet-sim kube-scheduler integration bench-integration
+.PHONY: all build run test unit e2e deps generate check-generate lint bench fuzz clean tools alumet-sim kube-scheduler integration bench-integration kube-controller-manager eco-hpa-capper
 
 all: build
 
@@ -103,10 +103,29 @@ kube-scheduler: $(KUBE_SCHEDULER)
 $(KUBE_SCHEDULER): $(SCHEDULER_SOURCES)
 	cd schedulerplugin && $(GO) build -ldflags '$(KUBE_SCHEDULER_LDFLAGS)' -o $(KUBE_SCHEDULER) ./cmd/kube-scheduler
 
-## integration: scheduler tests against an in-process kube-apiserver, real Prometheus and bin/kube-scheduler
+## integration: scheduler and autoscaling tests against an in-process kube-apiserver, real Prometheus and the built binaries
 # (no -trimpath: the in-process apiserver finds its test certificates through source paths)
-integration: $(KUBE_SCHEDULER) deps
+integration: $(KUBE_SCHEDULER) $(KUBE_CONTROLLER_MANAGER) $(HPA_CAPPER) $(OTELCOL) $(BIN)/alumet-sim deps
 	cd schedulerplugin && ECOTEL_KUBE_SCHEDULER=$(KUBE_SCHEDULER) $(GO) test -count=1 -tags integration -run Integration ./...
+	cd test/kube && ECOTEL_KUBE_CONTROLLER_MANAGER=$(KUBE_CONTROLLER_MANAGER) ECOTEL_HPA_CAPPER=$(HPA_CAPPER) \
+		OTELCOL_ECO=$(CURDIR)/$(OTELCOL) ALUMET_SIM=$(BIN)/alumet-sim $(GO) test -count=1 -tags integration -run Integration ./...
+
+# ---- autoscaling: the HPA controller the autoscaling tests run, and the capper ----
+KUBE_CONTROLLER_MANAGER := $(BIN)/kube-controller-manager
+HPA_CAPPER := $(BIN)/eco-hpa-capper
+
+## kube-controller-manager: build bin/kube-controller-manager (upstream, from test/kube's `tool` directive; ~3 min cold)
+kube-controller-manager: $(KUBE_CONTROLLER_MANAGER)
+
+$(KUBE_CONTROLLER_MANAGER): test/kube/go.mod test/kube/go.sum
+	cd test/kube && $(GO) build -ldflags '-X $(VERSION_PKG).gitVersion=$(KUBE_VERSION) -X $(VERSION_PKG).gitMajor=1 -X $(VERSION_PKG).gitMinor=37' \
+		-o $(KUBE_CONTROLLER_MANAGER) k8s.io/kubernetes/cmd/kube-controller-manager
+
+## eco-hpa-capper: build bin/eco-hpa-capper (caps HPAs' maxReplicas while the grid is dirty; docs/autoscaling.md)
+eco-hpa-capper: $(HPA_CAPPER)
+
+$(HPA_CAPPER): go.mod go.sum $(shell find cmd/eco-hpa-capper internal/hpacap internal/promapi internal/gridzone -name '*.go' -not -name '*_test.go')
+	$(GO) build -o $@ ./cmd/eco-hpa-capper
 
 ## bench-integration: scheduling throughput, default profile vs SCIScore, on an in-process cluster
 bench-integration: $(KUBE_SCHEDULER)
