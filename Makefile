@@ -5,6 +5,10 @@ BIN   := $(CURDIR)/bin
 OCB   := $(BIN)/builder
 MDATAGEN := $(BIN)/mdatagen
 OTELCOL  := _build/otelcol-eco
+# Binaries of later sections, defined here because make expands prerequisites
+# when it reads a rule: a variable defined below its first use is empty there.
+KUBE_CONTROLLER_MANAGER := $(BIN)/kube-controller-manager
+HPA_CAPPER := $(BIN)/eco-hpa-capper
 
 # Go modules of this repository; the root one holds the collector components.
 # test/kube: tests against a real kube-apiserver (k8s.io/kubernetes; its first
@@ -111,9 +115,6 @@ integration: $(KUBE_SCHEDULER) $(KUBE_CONTROLLER_MANAGER) $(HPA_CAPPER) $(OTELCO
 		OTELCOL_ECO=$(CURDIR)/$(OTELCOL) ALUMET_SIM=$(BIN)/alumet-sim $(GO) test -count=1 -tags integration -run Integration ./...
 
 # ---- autoscaling: the HPA controller the autoscaling tests run, and the capper ----
-KUBE_CONTROLLER_MANAGER := $(BIN)/kube-controller-manager
-HPA_CAPPER := $(BIN)/eco-hpa-capper
-
 ## kube-controller-manager: build bin/kube-controller-manager (upstream, from test/kube's `tool` directive; ~3 min cold)
 kube-controller-manager: $(KUBE_CONTROLLER_MANAGER)
 
