@@ -11,7 +11,7 @@ OTELCOL  := _build/otelcol-eco
 # compile takes about 6 minutes on 2 cores, later runs seconds).
 MODULES := . schedulerplugin test/kube
 # System programs the tests run for real, as command:debian-package.
-SYSTEM_DEPS := prometheus:prometheus promtool:prometheus
+SYSTEM_DEPS := prometheus:prometheus promtool:prometheus chromium:chromium
 
 COMPONENT_SOURCES := $(shell find receiver processor exporter extension semconv internal cmd pkg -name '*.go' -not -name '*_test.go' 2>/dev/null) \
 	$(shell find receiver processor exporter extension -name '*.yaml' -path '*internal*' -prune -o -name '*.yaml' -print 2>/dev/null)

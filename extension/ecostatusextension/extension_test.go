@@ -74,6 +74,7 @@ func TestServesMergedStatus(t *testing.T) {
 		DataAgeSeconds: f(1800), Mix: []ecostatus.FuelMW{{Fuel: "hydro", MW: 4000}, {Fuel: "nuclear", MW: 5000}, {Fuel: "<script>", MW: 10}},
 	}}}
 	sci := staticSource{
+		Zones: []ecostatus.Zone{{Code: "SE-3", GreenHeadroom: f(0.25)}},
 		Nodes: []ecostatus.Node{{Name: "stockholm-rack-1", Zone: "SE-3", CarbonPerVCPUGPerHour: f(0.8)}, {Name: "frankfurt-n2-1", Zone: "DE-LU", CarbonPerVCPUGPerHour: f(12.5)}},
 		Pods: []ecostatus.Pod{
 			{UID: "u-small", Name: "web-1", Namespace: "shop", SCI: &ecostatus.SCI{Score: 0.2, FunctionalUnit: "hour"}},
@@ -94,7 +95,7 @@ func TestServesMergedStatus(t *testing.T) {
 		return string(b)
 	}
 	html := get("/")
-	for _, want := range []string{`data-zone="SE-3"`, "31.5 / 4.2", "41.30 EUR/MWh", `data-node="stockholm-rack-1"`, `data-pod="u-big"`, "9.5 g/hour", "eco_node_carbon_per_vcpu_grams_per_hour", "<svg class=\"mix\""} {
+	for _, want := range []string{`data-zone="SE-3"`, `>32</span> <span class="muted">4</span>`, "41.30 EUR/MWh", `data-node="stockholm-rack-1"`, `data-pod="u-big"`, "<b>9.50</b> g/hour", "eco_node_carbon_per_vcpu_grams_per_hour", "<svg class=\"mix\"", "Green headroom</th>", "</svg> 0.25"} {
 		require.Contains(t, html, want)
 	}
 	require.NotContains(t, html, `data-pod="u-small"`, "top_pods=1 must list only the highest SCI")
@@ -111,5 +112,7 @@ func TestServesMergedStatus(t *testing.T) {
 	require.Len(t, status.Pods, 2, "the JSON API returns every pod")
 
 	undoGrid()
-	require.NotContains(t, get("/"), `data-zone="SE-3"`, "an unregistered source disappears")
+	page := get("/")
+	require.NotContains(t, page, "41.30 EUR/MWh", "an unregistered source's data disappears")
+	require.Contains(t, page, `data-zone="SE-3"`, "the zone stays while another source knows it")
 }
