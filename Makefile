@@ -41,9 +41,9 @@ alumet-sim: $(BIN)/alumet-sim
 $(BIN)/alumet-sim: go.mod go.sum $(shell find cmd/alumet-sim pkg/alumetrelay internal/clusterinventory -name '*.go' -not -name '*_test.go')
 	$(GO) build -o $@ ./cmd/alumet-sim
 
-## run: build otelcol-eco and run the offline demo
+## run: build otelcol-eco and run the offline demo (PROMETHEUS=1: also a local Prometheus scraping it)
 run: build $(BIN)/alumet-sim
-	scripts/run-demo.sh
+	PROMETHEUS=$(PROMETHEUS) scripts/run-demo.sh
 
 ## test: everything — lint, generated files fresh, unit tests, e2e tests with real Prometheus, scheduler integration tests
 test: deps lint check-generate unit e2e integration
