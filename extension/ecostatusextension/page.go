@@ -47,13 +47,15 @@ func colorOf(fuel string) string {
 }
 
 type pageData struct {
-	Generated string
-	Sources   []string
-	Zones     []zoneRow
-	Nodes     []nodeRow
-	Pods      []podRow
-	PodsShown int
-	PodsTotal int
+	Generated  string
+	Sources    []string
+	Zones      []zoneRow
+	Nodes      []nodeRow
+	Pods       []podRow
+	PodsShown  int
+	PodsTotal  int
+	NodesShown int
+	NodesTotal int
 	// PodsWithSCI counts the pods (of all, not only those shown) with an SCI.
 	PodsWithSCI int
 	NodesRanked int
@@ -85,11 +87,12 @@ type podRow struct {
 
 type legendEntry struct{ Fuel, Color string }
 
-func newPageData(s ecostatus.Snapshot, sources []string, topPods int, now time.Time) pageData {
+func newPageData(s ecostatus.Snapshot, sources []string, topPods, topNodes int, now time.Time) pageData {
 	d := pageData{
-		Generated: now.UTC().Format("2006-01-02 15:04:05 UTC"),
-		Sources:   sources,
-		PodsTotal: len(s.Pods),
+		Generated:  now.UTC().Format("2006-01-02 15:04:05 UTC"),
+		Sources:    sources,
+		PodsTotal:  len(s.Pods),
+		NodesTotal: len(s.Nodes),
 		Metrics: map[string]string{
 			"intensity": semconv.MetricGridCarbonIntensityPrometheus,
 			"renewable": semconv.MetricGridRenewableSharePrometheus,
@@ -145,9 +148,10 @@ func newPageData(s ecostatus.Snapshot, sources []string, topPods int, now time.T
 			d.NodesRanked++
 		}
 	}
-	for i, n := range s.Nodes {
+	for i, n := range s.Nodes[:min(len(s.Nodes), topNodes)] {
 		d.Nodes = append(d.Nodes, nodeRow{Node: n, Rank: i + 1, Bar: rankBar(n.CarbonPerVCPUGPerHour, best, worst)})
 	}
+	d.NodesShown = len(d.Nodes)
 	if len(d.Nodes) > 0 && d.Nodes[0].CarbonPerVCPUGPerHour != nil {
 		d.GreenestNode = &d.Nodes[0] // the snapshot ranks greenest first
 	}
@@ -335,7 +339,7 @@ footer{color:#7a877f;font-size:12px}
 <div class="tiles" id="summary">
 <div class="tile"><div class="label">Greenest zone now</div>{{with .GreenestZone}}<div class="value">{{.Code}}</div><div class="sub">{{num .IntensityLifecycleGPerKWh 0}} g CO2e/kWh (lifecycle)</div>{{else}}<div class="value muted">–</div><div class="sub">no grid data yet</div>{{end}}</div>
 <div class="tile"><div class="label">Greenest node now</div>{{with .GreenestNode}}<div class="value">{{.Name}}</div><div class="sub">{{num .CarbonPerVCPUGPerHour 3}} g CO2e per vCPU-hour · {{.Zone}}</div>{{else}}<div class="value muted">–</div><div class="sub">no ranking signal yet</div>{{end}}</div>
-<div class="tile"><div class="label">Nodes ranked</div><div class="value">{{.NodesRanked}} <span class="muted">/ {{len .Nodes}}</span></div><div class="sub">with a ranking signal</div></div>
+<div class="tile"><div class="label">Nodes ranked</div><div class="value">{{.NodesRanked}} <span class="muted">/ {{.NodesTotal}}</span></div><div class="sub">with a ranking signal</div></div>
 <div class="tile"><div class="label">Pods with an SCI</div><div class="value">{{.PodsWithSCI}} <span class="muted">/ {{.PodsTotal}}</span></div><div class="sub">in the last window</div></div>
 </div>
 
@@ -351,7 +355,7 @@ footer{color:#7a877f;font-size:12px}
 
 <section id="nodes-section">
 <h2>Nodes ranked by carbon cost</h2>
-<p class="note">Ranking signal <code>{{.Metrics.rank}}</code>: grams of CO2e one vCPU-hour costs on the node now, operational and embodied. Lower is greener; the scheduler plugin prefers the top of this list.</p>
+<p class="note">Ranking signal <code>{{.Metrics.rank}}</code>: grams of CO2e one vCPU-hour costs on the node now, operational and embodied. Lower is greener; the scheduler plugin prefers the top of this list.{{if lt .NodesShown .NodesTotal}} Showing the {{.NodesShown}} greenest of {{.NodesTotal}}; the JSON API lists all.{{end}}</p>
 {{if .Nodes}}<div class="scroll"><table id="nodes"><tr><th>#</th><th>Node</th><th>Zone</th><th>Hardware profile</th><th class="n" title="{{.Metrics.vcpus}}">vCPUs</th><th class="n" title="{{.Metrics.rank}}">g CO2e / vCPU-h</th><th></th><th class="n" title="{{.Metrics.pue}}">PUE</th><th class="n" title="{{.Metrics.embrate}}">Embodied <small>g/h</small></th><th class="n" title="{{.Metrics.sci}}">Node SCI</th></tr>
 {{range .Nodes}}<tr data-node="{{.Name}}"><td class="rank">{{.Rank}}</td><td><b>{{.Name}}</b></td><td>{{.Zone}}</td><td>{{.Profile}}</td><td class="n">{{num .VCPUs 0}}</td><td class="n">{{num .CarbonPerVCPUGPerHour 3}}</td><td>{{.Bar}}</td><td class="n">{{num .PUE 2}}</td><td class="n">{{num .EmbodiedRateGPerHour 2}}</td><td class="n">{{with .SCI}}{{sig .Score}} g/{{.FunctionalUnit}}{{else}}<span class="muted">–</span>{{end}}</td></tr>
 {{end}}</table></div>{{else}}<p class="muted">No nodes yet.</p>{{end}}
@@ -359,7 +363,7 @@ footer{color:#7a877f;font-size:12px}
 
 <section id="pods-section">
 <h2>Top pods by SCI</h2>
-<p class="note">SCI <code>{{.Metrics.sci}}</code> = (E × I + M) / R over the last window, with E <code>{{.Metrics.energy}}</code> (incl. PUE), I <code>{{.Metrics.sciint}}</code>, M <code>{{.Metrics.embodied}}</code> and R <code>{{.Metrics.units}}</code>. Showing {{.PodsShown}} of {{.PodsTotal}}.
+<p class="note">SCI <code>{{.Metrics.sci}}</code> = (E × I + M) / R over the last window, with E <code>{{.Metrics.energy}}</code> (incl. PUE), I <code>{{.Metrics.sciint}}</code>, M <code>{{.Metrics.embodied}}</code> and R <code>{{.Metrics.units}}</code>. Showing {{.PodsShown}} of {{.PodsTotal}}{{if lt .PodsShown .PodsTotal}}; the JSON API lists all{{end}}.
 <span class="key"><i style="background:#3f7cc0"></i>operational (E × I)<i style="background:#d99a3d"></i>embodied (M)</span></p>
 {{if .Pods}}<div class="scroll"><table id="pods"><tr><th>Pod</th><th>Deployment</th><th>Node</th><th class="n" title="{{.Metrics.sci}}">SCI</th><th>Carbon split</th><th class="n" title="{{.Metrics.energy}}">E <small>Wh</small></th><th class="n" title="{{.Metrics.sciint}}">I <small>g/kWh</small></th><th class="n" title="{{.Metrics.scipue}}">PUE</th><th class="n" title="{{.Metrics.oper}}">O <small>g</small></th><th class="n" title="{{.Metrics.embodied}}">M <small>g</small></th><th class="n" title="{{.Metrics.units}}">R</th></tr>
 {{range .Pods}}{{$split := .Split}}<tr data-pod="{{.UID}}"><td><span class="muted">{{.Namespace}}/</span><b>{{.Name}}</b></td><td>{{.Deployment}}</td><td>{{.Node}}</td>{{with .SCI}}<td class="n"><b>{{sig .Score}}</b> g/{{.FunctionalUnit}}</td><td>{{$split}}</td><td class="n">{{wh .EnergyKWh}}</td><td class="n">{{f .IntensityGPerKWh 1}}</td><td class="n">{{f .PUE 2}}</td><td class="n">{{sig .OperationalG}}</td><td class="n">{{sig .EmbodiedG}}</td><td class="n">{{sig .FunctionalUnits}} {{.FunctionalUnit}}</td>{{else}}<td colspan="8" class="muted">no SCI in the last window</td>{{end}}</tr>
