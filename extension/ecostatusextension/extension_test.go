@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -166,4 +168,19 @@ func TestPageListsTopNodesAndPods(t *testing.T) {
 	require.NoError(t, renderPage(&page, d))
 	require.Contains(t, page.String(), "Showing the 2 greenest of 3; the JSON API lists all.")
 	require.Contains(t, page.String(), "Showing 1 of 2; the JSON API lists all.")
+}
+
+// TestREADMEDocumentsEveryField keeps README.md truthful about the
+// configuration.
+func TestREADMEDocumentsEveryField(t *testing.T) {
+	b, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	typ := reflect.TypeOf(Config{})
+	for i := 0; i < typ.NumField(); i++ {
+		tag := strings.Split(typ.Field(i).Tag.Get("mapstructure"), ",")[0]
+		if tag == "" {
+			continue // squashed confighttp settings, documented upstream
+		}
+		require.Contains(t, string(b), "| `"+tag+"` |", "README.md does not document %s", tag)
+	}
 }
