@@ -59,6 +59,7 @@ unit:
 ## e2e: end-to-end tests (functions named TestE2E*, build tag e2e) against the built collector and a real Prometheus
 e2e: build deps $(BIN)/alumet-sim
 	$(GO) test -count=1 -tags e2e -run 'E2E' ./...
+	@if [ -f test-artifacts/status-page.png ]; then echo "e2e: the status page as headless Chromium rendered it: test-artifacts/status-page.png"; fi
 
 ## generate: regenerate semconv constants/docs and components' internal/metadata
 generate: $(MDATAGEN)

@@ -18,10 +18,7 @@ import (
 // demo cluster with the zone, profile, PUE, embodied rate and vCPUs its
 // last scrape emitted.
 func TestStatusSnapshotMatchesScrape(t *testing.T) {
-	cfg := createDefaultConfig().(*Config)
-	cfg.Inventory = InventoryConfig{Source: SourceStatic, Path: "../../distribution/demo/cluster.yaml"}
-	cfg.Catalog.Files = []string{"../../distribution/demo/catalog.yaml"}
-	require.NoError(t, cfg.Validate())
+	cfg := demoConfig(t)
 	set := receivertest.NewNopSettings(metadata.Type)
 	set.ID = component.MustNewIDWithName("hardwarecatalog", "demo")
 	s, err := newScraper(cfg, set)
