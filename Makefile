@@ -15,7 +15,7 @@ HPA_CAPPER := $(BIN)/eco-hpa-capper
 # compile takes about 6 minutes on 2 cores, later runs seconds).
 MODULES := . schedulerplugin test/kube
 # System programs the tests run for real, as command:debian-package.
-SYSTEM_DEPS := prometheus:prometheus promtool:prometheus
+SYSTEM_DEPS := prometheus:prometheus promtool:prometheus chromium:chromium
 
 COMPONENT_SOURCES := $(shell find receiver processor exporter extension semconv internal cmd pkg -name '*.go' -not -name '*_test.go' 2>/dev/null) \
 	$(shell find receiver processor exporter extension -name '*.yaml' -path '*internal*' -prune -o -name '*.yaml' -print 2>/dev/null)
@@ -45,9 +45,9 @@ alumet-sim: $(BIN)/alumet-sim
 $(BIN)/alumet-sim: go.mod go.sum $(shell find cmd/alumet-sim pkg/alumetrelay internal/clusterinventory -name '*.go' -not -name '*_test.go')
 	$(GO) build -o $@ ./cmd/alumet-sim
 
-## run: build otelcol-eco and run the offline demo
+## run: build otelcol-eco and run the offline demo (PROMETHEUS=1: also a local Prometheus scraping it)
 run: build $(BIN)/alumet-sim
-	scripts/run-demo.sh
+	PROMETHEUS=$(PROMETHEUS) scripts/run-demo.sh
 
 ## test: everything — lint, generated files fresh, unit tests, e2e tests with real Prometheus, scheduler integration tests
 test: deps lint check-generate unit e2e integration
@@ -63,6 +63,7 @@ unit:
 ## e2e: end-to-end tests (functions named TestE2E*, build tag e2e) against the built collector and a real Prometheus
 e2e: build deps $(BIN)/alumet-sim
 	$(GO) test -count=1 -tags e2e -run 'E2E' ./...
+	@if [ -f test-artifacts/status-page.png ]; then echo "e2e: the status page as headless Chromium rendered it: test-artifacts/status-page.png"; fi
 
 ## generate: regenerate semconv constants/docs and components' internal/metadata
 generate: $(MDATAGEN)

@@ -125,7 +125,7 @@ func (s *statusServer) handleJSON(w http.ResponseWriter, _ *http.Request) {
 func (s *statusServer) handlePage(w http.ResponseWriter, _ *http.Request) {
 	snap, names := s.snapshot()
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if err := renderPage(w, newPageData(snap, names, s.cfg.TopPods, time.Now())); err != nil {
+	if err := renderPage(w, newPageData(snap, names, s.cfg.TopPods, s.cfg.TopNodes, time.Now())); err != nil {
 		s.settings.Logger.Warn("render status page", zap.Error(err))
 	}
 }

@@ -22,7 +22,7 @@ func NewFactory() extension.Factory {
 func createDefaultConfig() component.Config {
 	srv := confighttp.NewDefaultServerConfig()
 	srv.NetAddr.Endpoint = DefaultEndpoint
-	return &Config{ServerConfig: srv, TopPods: 20}
+	return &Config{ServerConfig: srv, TopPods: 20, TopNodes: 100}
 }
 
 func create(_ context.Context, set extension.Settings, cfg component.Config) (extension.Extension, error) {

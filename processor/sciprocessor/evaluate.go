@@ -91,6 +91,8 @@ type evaluator struct {
 	live     map[string]liveSeries
 	replaced []liveSeries // live series whose attributes changed this evaluation
 	seq      uint64
+	// lastSignals are the signals of the last evaluation, for the status page.
+	lastSignals []signal
 }
 
 type cumulative struct {
@@ -155,6 +157,7 @@ func (e *evaluator) evaluate(ctx context.Context, nowNs int64) pmetric.Metrics {
 	}
 	signals := e.signals(nowNs)
 	store.Unlock()
+	e.lastSignals = signals // for the status page (status.go)
 
 	e.accumulate(incr, nowNs)
 	for _, u := range e.gauges.unavailable {

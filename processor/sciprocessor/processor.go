@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
+	"github.com/ecotel/ecotel/internal/ecostatus"
 	"github.com/ecotel/ecotel/processor/sciprocessor/internal/metadata"
 	"github.com/ecotel/ecotel/processor/sciprocessor/internal/sci"
 	"github.com/ecotel/ecotel/processor/sciprocessor/internal/state"
@@ -25,6 +26,7 @@ import (
 // drop_inputs) after taking what it joins into its state, and on its own
 // timer evaluates the windows and sends the results down the pipeline.
 type sciProcessor struct {
+	id     component.ID
 	cfg    *Config
 	logger *zap.Logger
 	next   consumer.Metrics
@@ -47,6 +49,8 @@ type sciProcessor struct {
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	// unregisterStatus removes the processor from the ecostatus page.
+	unregisterStatus func()
 }
 
 func newSCIProcessor(set processor.Settings, cfg *Config, next consumer.Metrics) (*sciProcessor, error) {
@@ -63,6 +67,7 @@ func newSCIProcessor(set processor.Settings, cfg *Config, next consumer.Metrics)
 		method = state.Direct
 	}
 	p := &sciProcessor{
+		id:        set.ID,
 		cfg:       cfg,
 		logger:    set.Logger,
 		next:      next,
@@ -109,7 +114,8 @@ func parseSplit(s string) (sci.SplitRule, error) {
 	return 0, fmt.Errorf("%q is not requests, usage or none", s)
 }
 
-func (p *sciProcessor) start(_ context.Context, _ component.Host) error {
+func (p *sciProcessor) start(_ context.Context, host component.Host) error {
+	p.unregisterStatus = ecostatus.Register(host, p.id, p)
 	ctx, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel
 	p.wg.Add(1)
@@ -118,6 +124,9 @@ func (p *sciProcessor) start(_ context.Context, _ component.Host) error {
 }
 
 func (p *sciProcessor) shutdown(context.Context) error {
+	if p.unregisterStatus != nil {
+		p.unregisterStatus()
+	}
 	if p.cancel != nil {
 		p.cancel()
 	}

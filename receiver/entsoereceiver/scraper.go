@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
+	"github.com/ecotel/ecotel/internal/ecostatus"
 	"github.com/ecotel/ecotel/internal/gridzone"
 	"github.com/ecotel/ecotel/receiver/entsoereceiver/internal/client"
 	"github.com/ecotel/ecotel/receiver/entsoereceiver/internal/emission"
@@ -97,6 +98,10 @@ type gridScraper struct {
 	mu     sync.Mutex
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	// status is what the last scrape emitted per zone, for the status page
+	// (guarded by mu; see status.go).
+	status           []zoneStatus
+	unregisterStatus func()
 }
 
 func newGridScraper(cfg *Config, set receiver.Settings) (*gridScraper, error) {
@@ -147,6 +152,7 @@ func (s *gridScraper) start(ctx context.Context, host component.Host) error {
 		return err
 	}
 	s.tb = tb
+	s.unregisterStatus = ecostatus.Register(host, s.settings.ID, s)
 	if dir := s.cfg.Replay.Directory; dir != "" {
 		return s.startReplay(ctx, dir)
 	}
@@ -217,6 +223,9 @@ func (s *gridScraper) startReplay(ctx context.Context, dir string) error {
 }
 
 func (s *gridScraper) shutdown(context.Context) error {
+	if s.unregisterStatus != nil {
+		s.unregisterStatus()
+	}
 	if s.cancel != nil {
 		s.cancel()
 	}
@@ -434,7 +443,9 @@ func (s *gridScraper) scrape(ctx context.Context) (pmetric.Metrics, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	stale := 0
+	status := make([]zoneStatus, 0, len(s.zones))
 	for _, z := range s.zones {
+		st := zoneStatus{zone: ecostatus.Zone{Code: z.zone.Code}}
 		recorded := false
 		for _, t := range z.tasks {
 			if t == nil {
@@ -450,9 +461,9 @@ func (s *gridScraper) scrape(ctx context.Context) (pmetric.Metrics, error) {
 			var ok bool
 			switch t.doc {
 			case docGeneration:
-				age, ok = s.recordGeneration(z, t, now)
+				age, ok = s.recordGeneration(z, t, now, &st)
 			case docPrice:
-				age, ok = s.recordPrice(t, now)
+				age, ok = s.recordPrice(t, now, &st)
 			case docLoad:
 				age, ok = s.recordLoad(t, now)
 			case docForecast:
@@ -468,15 +479,17 @@ func (s *gridScraper) scrape(ctx context.Context) (pmetric.Metrics, error) {
 			rb.SetEcoGridZoneCode(z.zone.Code)
 			rb.SetEcoGridZoneEic(z.zone.EIC)
 			s.mb.EmitForResource(metadata.WithResource(rb.Emit()))
+			status = append(status, st)
 		}
 	}
+	s.status = status
 	if s.tb != nil {
 		s.tb.EntsoeStale.Record(ctx, int64(stale))
 	}
 	return s.mb.Emit(), nil
 }
 
-func (s *gridScraper) recordGeneration(z *zoneRuntime, t *task, now time.Time) (time.Duration, bool) {
+func (s *gridScraper) recordGeneration(z *zoneRuntime, t *task, now time.Time, st *zoneStatus) (time.Duration, bool) {
 	g, _, ok := griddata.LatestGeneration(t.last, t.eic, now)
 	if !ok {
 		return 0, false
@@ -488,23 +501,27 @@ func (s *gridScraper) recordGeneration(z *zoneRuntime, t *task, now time.Time) (
 	for _, src := range g.Charging {
 		s.mb.RecordEcoGridStorageChargingDataPoint(ts, src.PowerMW, src.PSRType, metadata.MapAttributeFuel[src.Fuel])
 	}
+	st.setGeneration(g)
 	if r, ok := emission.Compute(g.Production, z.lifecycle, s.opts); ok {
 		s.mb.RecordEcoGridCarbonIntensityDataPoint(ts, r.IntensityGPerKWh, metadata.AttributeMethodLifecycle)
 		s.mb.RecordEcoGridRenewableShareDataPoint(ts, r.RenewableShare)
 		s.mb.RecordEcoGridLowCarbonShareDataPoint(ts, r.LowCarbonShare)
+		st.setLifecycle(r)
 	}
 	if r, ok := emission.Compute(g.Production, z.direct, s.opts); ok {
 		s.mb.RecordEcoGridCarbonIntensityDataPoint(ts, r.IntensityGPerKWh, metadata.AttributeMethodDirect)
+		st.zone.IntensityDirectGPerKWh = &r.IntensityGPerKWh
 	}
 	return now.Sub(g.End), true
 }
 
-func (s *gridScraper) recordPrice(t *task, now time.Time) (time.Duration, bool) {
+func (s *gridScraper) recordPrice(t *task, now time.Time, st *zoneStatus) (time.Duration, bool) {
 	p, _, ok := griddata.CurrentPrice(t.last, t.eic, now)
 	if !ok {
 		return 0, false
 	}
 	s.mb.RecordEcoGridPriceDayAheadDataPoint(pcommon.NewTimestampFromTime(p.Start), p.PerMWh, p.Currency)
+	st.zone.PricePerMWh, st.zone.Currency = &p.PerMWh, p.Currency
 	return now.Sub(p.End), true
 }
 

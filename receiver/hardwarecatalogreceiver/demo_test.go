@@ -14,11 +14,7 @@ import (
 // at least 3 profiles in at least 2 zones, every node matched by a rule and
 // every zone resolved.
 func TestDemoClusterIsMixed(t *testing.T) {
-	cfg := createDefaultConfig().(*Config)
-	cfg.Inventory = InventoryConfig{Source: SourceStatic, Path: "../../distribution/demo/cluster.yaml"}
-	cfg.Catalog.Files = []string{"../../distribution/demo/catalog.yaml"}
-	require.NoError(t, cfg.Validate())
-	h := startScraper(t, cfg)
+	h := startScraper(t, demoConfig(t))
 	md := h.scrape(t)
 	require.NoError(t, semconvtest.CheckMetrics(md))
 
@@ -34,6 +30,16 @@ func TestDemoClusterIsMixed(t *testing.T) {
 	assert.GreaterOrEqual(t, len(zones), 2, "zones: %v", zones)
 	assert.Equal(t, map[string]bool{"FR": true, "DE-LU": true, "SE-3": true, "SE-4": true}, zones)
 	assert.EqualValues(t, 0, h.gauge(t, "receiver_hardwarecatalog_nodes_unmatched"))
+}
+
+// demoConfig is the demo's configuration of the receiver (make run).
+func demoConfig(t *testing.T) *Config {
+	t.Helper()
+	cfg := createDefaultConfig().(*Config)
+	cfg.Inventory = InventoryConfig{Source: SourceStatic, Path: "../../distribution/demo/cluster.yaml"}
+	cfg.Catalog.Files = []string{"../../distribution/demo/catalog.yaml"}
+	require.NoError(t, cfg.Validate())
+	return cfg
 }
 
 func TestMetadataConformsToRegistry(t *testing.T) {

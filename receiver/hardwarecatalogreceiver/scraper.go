@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/ecotel/ecotel/internal/ecostatus"
 	"github.com/ecotel/ecotel/internal/gridzone"
 	"github.com/ecotel/ecotel/receiver/hardwarecatalogreceiver/internal/filewatch"
 	"github.com/ecotel/ecotel/receiver/hardwarecatalogreceiver/internal/inventory"
@@ -45,6 +46,10 @@ type hwScraper struct {
 
 	stopReload context.CancelFunc
 	reloadDone chan struct{}
+
+	id               component.ID
+	status           nodeStatus
+	unregisterStatus func()
 }
 
 func newScraper(cfg *Config, set receiver.Settings) (*hwScraper, error) {
@@ -59,6 +64,7 @@ func newScraper(cfg *Config, set receiver.Settings) (*hwScraper, error) {
 		telemetry: tb,
 		now:       time.Now,
 		reported:  map[string]map[string]string{},
+		id:        set.ID,
 	}
 	if cfg.DefaultZone != "" {
 		z, err := gridzone.Lookup(cfg.DefaultZone)
@@ -70,7 +76,8 @@ func newScraper(cfg *Config, set receiver.Settings) (*hwScraper, error) {
 	return s, nil
 }
 
-func (s *hwScraper) start(ctx context.Context, _ component.Host) error {
+func (s *hwScraper) start(ctx context.Context, host component.Host) error {
+	s.unregisterStatus = ecostatus.Register(host, s.id, &s.status)
 	// Stamp the catalog files before reading them, so a change during the
 	// load is picked up by the first poll.
 	catalogWatcher := filewatch.New(s.cfg.Catalog.Files...)
@@ -113,6 +120,9 @@ func (s *hwScraper) start(ctx context.Context, _ component.Host) error {
 }
 
 func (s *hwScraper) shutdown(ctx context.Context) error {
+	if s.unregisterStatus != nil {
+		s.unregisterStatus()
+	}
 	if s.stopReload != nil {
 		s.stopReload()
 		<-s.reloadDone
@@ -163,9 +173,11 @@ func (s *hwScraper) scrape(ctx context.Context) (pmetric.Metrics, error) {
 	ts := pcommon.NewTimestampFromTime(now)
 
 	var matched, unmatched, unresolved int64
+	statusNodes := make([]ecostatus.Node, 0, len(snap.Nodes))
 	for _, n := range snap.Nodes {
 		f := r.characterize(n, s.defaultZone, now)
 		s.report(ctx, f)
+		statusNodes = append(statusNodes, f.status())
 		switch f.Match {
 		case semconv.AttrHardwareMatchFallback:
 			unmatched++
@@ -178,6 +190,7 @@ func (s *hwScraper) scrape(ctx context.Context) (pmetric.Metrics, error) {
 		s.recordNode(ts, f)
 	}
 	s.forgetGone(snap.Nodes)
+	s.status.set(statusNodes)
 	for _, p := range snap.Pods {
 		s.recordPod(ts, p)
 	}

@@ -4,11 +4,9 @@ package e2e
 
 import (
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/ecotel/ecotel/internal/clusterinventory"
 	"github.com/ecotel/ecotel/internal/e2e"
 	"github.com/ecotel/ecotel/semconv"
 )
@@ -21,22 +19,9 @@ import (
 // cluster gets an SCI, that each SCI is reproduced within 1e-6 by PromQL from
 // its exported components, and that every node has a ranking signal.
 func TestE2EDemoPipelineSCI(t *testing.T) {
-	root := e2e.RepoRoot(t)
-	inv, err := clusterinventory.Load(filepath.Join(root, "distribution/demo/cluster.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ep := e2e.NewEndpoints(t)
-	relay := e2e.FreeEndpoint(t)
-	ep.Extra["ECOTEL_RELAY_ENDPOINT"] = relay
-	col := e2e.StartCollector(t, "distribution/config/demo.yaml", ep,
-		"ECOTEL_SCI_WINDOW=6s", "ECOTEL_SCI_INTERVAL=3s", "ECOTEL_SCI_DELAY=2s")
-	prom := e2e.StartPrometheus(t, e2e.PrometheusOptions{Targets: []string{ep.Prometheus}})
-	sim := e2e.LookBinary(t, "ALUMET_SIM", "bin/alumet-sim", "", "run `make alumet-sim` (make e2e builds it)")
-	e2e.StartProcess(t, "alumet-sim", sim, []string{
-		"-inventory", filepath.Join(root, "distribution/demo/cluster.yaml"),
-		"-relay", relay, "-interval", "500ms",
-	}, nil)
+	d := startDemo(t, sciTiming{window: "6s", interval: "3s", delay: "2s"})
+	col, inv := d.col, d.inv
+	prom := e2e.StartPrometheus(t, e2e.PrometheusOptions{Targets: []string{col.Endpoints.Prometheus}})
 
 	m := func(name string) string { return semconv.Metrics[name].Prometheus }
 	score := m(semconv.MetricSCIScore)
