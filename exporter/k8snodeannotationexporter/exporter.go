@@ -148,6 +148,11 @@ func (a *nodeAnnotator) record(m pmetric.Metric, res pcommon.Map) {
 	dps := m.Gauge().DataPoints()
 	for i := 0; i < dps.Len(); i++ {
 		dp := dps.At(i)
+		if dp.Flags().NoRecordedValue() {
+			// A staleness marker (the sci processor ends a series whose
+			// attributes changed): no value, and its 0 must not be written.
+			continue
+		}
 		attrs := dp.Attributes()
 		node := lookup(attrs, res, semconv.AttrK8sNodeName)
 		v := value(dp)

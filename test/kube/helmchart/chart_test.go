@@ -104,7 +104,7 @@ func TestE2EChartRendersValidCollectorConfigs(t *testing.T) {
 				t.Error(f)
 			}
 			want := 0
-			for _, w := range workloads(objs) {
+			for _, w := range helmtest.Workloads(objs) {
 				if c := w.GetLabels()["app.kubernetes.io/component"]; c == "agent" || c == "gateway" {
 					want++
 				}
@@ -129,11 +129,11 @@ func TestE2EChartRendersValidCollectorConfigs(t *testing.T) {
 func validateCollectorConfigs(t *testing.T, objs []*unstructured.Unstructured) (validated int, failures []string) {
 	t.Helper()
 	otelcol := e2e.CollectorBinary(t)
-	for _, w := range workloads(objs) {
-		if container(t, w, "otelcol-eco") == nil {
+	for _, w := range helmtest.Workloads(objs) {
+		if helmtest.Container(t, w, "otelcol-eco") == nil {
 			continue
 		}
-		configPath := mountFiles(t, objs, w, t.TempDir())
+		configPath := helmtest.MountCollectorFiles(t, objs, w, t.TempDir(), map[string]map[string]string{"site-hardware-catalog": {"catalog.yaml": siteCatalog}})
 		validated++
 		if out, err := exec.Command(otelcol, "validate", "--config", configPath).CombinedOutput(); err != nil {
 			cfg, _ := os.ReadFile(configPath)
@@ -143,8 +143,8 @@ func validateCollectorConfigs(t *testing.T, objs []*unstructured.Unstructured) (
 	return validated, failures
 }
 
-// siteCatalog stands in for ConfigMaps the chart is told exist
-// (gateway.hardwareCatalog.existingConfigMap).
+// siteCatalog stands in for the ConfigMap ci/gateway-only-values.yaml tells
+// the chart exists (gateway.hardwareCatalog.existingConfigMap).
 const siteCatalog = `profiles:
   - name: site-rack
     extends: generic-rack-server
@@ -154,62 +154,6 @@ rules:
   - {profile: site-rack, node_name: "rack-*"}
 `
 
-// mountFiles writes the files of the workload's ConfigMap volumes below
-// root (at root+mountPath), points the collector configuration at them, and
-// returns the configuration's path.
-func mountFiles(t *testing.T, objs []*unstructured.Unstructured, w *unstructured.Unstructured, root string) string {
-	t.Helper()
-	spec := podSpec(t, w)
-	configMapOf := map[string]string{}
-	for _, vol := range nested[[]any](spec, "volumes") {
-		vm := vol.(map[string]any)
-		if cm, ok := vm["configMap"].(map[string]any); ok {
-			configMapOf[vm["name"].(string)] = cm["name"].(string)
-		}
-	}
-	var config string
-	var configPath string
-	rewrites := map[string]string{}
-	for _, m := range nested[[]any](container(t, w, "otelcol-eco").Object, "volumeMounts") {
-		mm := m.(map[string]any)
-		cmName, ok := configMapOf[mm["name"].(string)]
-		if !ok {
-			continue
-		}
-		mountPath := mm["mountPath"].(string)
-		dir := filepath.Join(root, mountPath)
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		data := configMapData(objs, cmName)
-		if data == nil && cmName == "site-hardware-catalog" {
-			data = map[string]string{"catalog.yaml": siteCatalog}
-		}
-		if data == nil {
-			t.Fatalf("%s mounts ConfigMap %s, which the chart does not render", w.GetName(), cmName)
-		}
-		for k, v := range data {
-			if err := os.WriteFile(filepath.Join(dir, k), []byte(v), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			if k == "config.yaml" && mountPath == "/etc/otelcol-eco" {
-				config, configPath = v, filepath.Join(dir, k)
-			}
-		}
-		rewrites[mountPath+"/"] = dir + "/"
-	}
-	if configPath == "" {
-		t.Fatalf("%s mounts no collector configuration", w.GetName())
-	}
-	for from, to := range rewrites {
-		config = strings.ReplaceAll(config, from, to)
-	}
-	if err := os.WriteFile(configPath, []byte(config), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return configPath
-}
-
 // TestE2EChartPodsHardenedAndConsistent checks every pod template for the
 // chart's promises — non-root, read-only root filesystem, no capabilities,
 // requests and a memory limit, probes — and that the collectors' declared
@@ -218,25 +162,25 @@ func TestE2EChartPodsHardenedAndConsistent(t *testing.T) {
 	for _, v := range variants(t) {
 		t.Run(v.name, func(t *testing.T) {
 			objs := render(t, v)
-			for _, w := range workloads(objs) {
+			for _, w := range helmtest.Workloads(objs) {
 				where := w.GetKind() + " " + w.GetName()
-				spec := podSpec(t, w)
-				if nested[bool](spec, "securityContext", "runAsNonRoot") != true {
+				spec := helmtest.PodSpec(t, w)
+				if helmtest.Nested[bool](spec, "securityContext", "runAsNonRoot") != true {
 					t.Errorf("%s: securityContext.runAsNonRoot is not true", where)
 				}
-				if nested[string](spec, "securityContext", "seccompProfile", "type") != "RuntimeDefault" {
+				if helmtest.Nested[string](spec, "securityContext", "seccompProfile", "type") != "RuntimeDefault" {
 					t.Errorf("%s: no RuntimeDefault seccomp profile", where)
 				}
-				for _, c := range nested[[]any](spec, "containers") {
+				for _, c := range helmtest.Nested[[]any](spec, "containers") {
 					cm := c.(map[string]any)
 					cwhere := where + " container " + cm["name"].(string)
-					if nested[bool](cm, "securityContext", "readOnlyRootFilesystem") != true ||
-						nested[any](cm, "securityContext", "allowPrivilegeEscalation") != false ||
-						!slices.Contains(nested[[]any](cm, "securityContext", "capabilities", "drop"), any("ALL")) {
+					if helmtest.Nested[bool](cm, "securityContext", "readOnlyRootFilesystem") != true ||
+						helmtest.Nested[any](cm, "securityContext", "allowPrivilegeEscalation") != false ||
+						!slices.Contains(helmtest.Nested[[]any](cm, "securityContext", "capabilities", "drop"), any("ALL")) {
 						t.Errorf("%s: securityContext %v: want readOnlyRootFilesystem, no privilege escalation, drop ALL", cwhere, cm["securityContext"])
 					}
 					for _, r := range []string{"requests.cpu", "requests.memory", "limits.memory"} {
-						if nested[string](cm, append([]string{"resources"}, strings.Split(r, ".")...)...) == "" {
+						if helmtest.Nested[string](cm, append([]string{"resources"}, strings.Split(r, ".")...)...) == "" {
 							t.Errorf("%s: no resources.%s", cwhere, r)
 						}
 					}
@@ -246,7 +190,7 @@ func TestE2EChartPodsHardenedAndConsistent(t *testing.T) {
 						}
 					}
 				}
-				if c := container(t, w, "otelcol-eco"); c != nil {
+				if c := helmtest.Container(t, w, "otelcol-eco"); c != nil {
 					checkCollectorPorts(t, objs, w, c)
 				}
 			}
@@ -259,7 +203,7 @@ var endpointPort = regexp.MustCompile(`:(\d+)$`)
 
 // checkCollectorPorts compares the container's ports and probes with the
 // servers its configuration starts.
-func checkCollectorPorts(t *testing.T, objs []*unstructured.Unstructured, w, c *unstructured.Unstructured) {
+func checkCollectorPorts(t *testing.T, objs []*unstructured.Unstructured, w *unstructured.Unstructured, c map[string]any) {
 	t.Helper()
 	var cfg map[string]any
 	if err := yaml.Unmarshal([]byte(helmtest.Data(t, objs, w.GetName(), "config.yaml")), &cfg); err != nil {
@@ -289,14 +233,14 @@ func checkCollectorPorts(t *testing.T, objs []*unstructured.Unstructured, w, c *
 	}
 	walk(cfg["extensions"])
 	walk(cfg["receivers"])
-	if prom, ok := nested[map[string]any](cfg, "exporters")["prometheus"]; ok {
+	if prom, ok := helmtest.Nested[map[string]any](cfg, "exporters")["prometheus"]; ok {
 		walk(prom)
 	}
-	for _, r := range nested[[]any](cfg, "service", "telemetry", "metrics", "readers") {
-		listening[toInt(nested[any](r.(map[string]any), "pull", "exporter", "prometheus", "port"))] = true
+	for _, r := range helmtest.Nested[[]any](cfg, "service", "telemetry", "metrics", "readers") {
+		listening[toInt(helmtest.Nested[any](r.(map[string]any), "pull", "exporter", "prometheus", "port"))] = true
 	}
 	ports := map[string]int64{}
-	for _, p := range nested[[]any](c.Object, "ports") {
+	for _, p := range helmtest.Nested[[]any](c, "ports") {
 		pm := p.(map[string]any)
 		port := toInt(pm["containerPort"])
 		ports[pm["name"].(string)] = port
@@ -304,9 +248,9 @@ func checkCollectorPorts(t *testing.T, objs []*unstructured.Unstructured, w, c *
 			t.Errorf("%s: port %s (%d) is declared but the configuration listens on %v", w.GetName(), pm["name"], port, keys(listening))
 		}
 	}
-	healthEndpoint := nested[string](cfg, "extensions", "health_check", "endpoint")
+	healthEndpoint := helmtest.Nested[string](cfg, "extensions", "health_check", "endpoint")
 	for _, probe := range []string{"startupProbe", "livenessProbe", "readinessProbe"} {
-		port, _ := nested[any](c.Object, probe, "httpGet", "port").(string)
+		port, _ := helmtest.Nested[any](c, probe, "httpGet", "port").(string)
 		if port != "health" || !strings.HasSuffix(healthEndpoint, fmt.Sprintf(":%d", ports["health"])) {
 			t.Errorf("%s: %s probes port %q; want the health port of health_check (%s)", w.GetName(), probe, port, healthEndpoint)
 		}
@@ -321,10 +265,10 @@ func checkServiceTargets(t *testing.T, objs []*unstructured.Unstructured) {
 		if svc.GetKind() != "Service" {
 			continue
 		}
-		selector := nested[map[string]any](svc.Object, "spec", "selector")
+		selector := helmtest.Nested[map[string]any](svc.Object, "spec", "selector")
 		var target *unstructured.Unstructured
-		for _, w := range workloads(objs) {
-			labels := nested[map[string]any](podSpecTemplate(t, w), "metadata", "labels")
+		for _, w := range helmtest.Workloads(objs) {
+			labels := helmtest.Nested[map[string]any](helmtest.PodTemplate(t, w), "metadata", "labels")
 			match := len(selector) > 0
 			for k, v := range selector {
 				if labels[k] != v {
@@ -340,12 +284,12 @@ func checkServiceTargets(t *testing.T, objs []*unstructured.Unstructured) {
 			continue
 		}
 		declared := map[string]bool{}
-		for _, c := range nested[[]any](podSpec(t, target), "containers") {
-			for _, p := range nested[[]any](c.(map[string]any), "ports") {
+		for _, c := range helmtest.Nested[[]any](helmtest.PodSpec(t, target), "containers") {
+			for _, p := range helmtest.Nested[[]any](c.(map[string]any), "ports") {
 				declared[p.(map[string]any)["name"].(string)] = true
 			}
 		}
-		for _, p := range nested[[]any](svc.Object, "spec", "ports") {
+		for _, p := range helmtest.Nested[[]any](svc.Object, "spec", "ports") {
 			if tp, _ := p.(map[string]any)["targetPort"].(string); !declared[tp] {
 				t.Errorf("Service %s targets port %q, which %s does not declare", svc.GetName(), tp, target.GetName())
 			}
@@ -518,64 +462,6 @@ func TestE2EChartRBACLeastPrivilege(t *testing.T) {
 			}
 		}
 	}
-}
-
-// ---- small accessors over unstructured objects ----
-
-func workloads(objs []*unstructured.Unstructured) []*unstructured.Unstructured {
-	var out []*unstructured.Unstructured
-	for _, o := range objs {
-		if o.GetKind() == "Deployment" || o.GetKind() == "DaemonSet" {
-			out = append(out, o)
-		}
-	}
-	return out
-}
-
-func podSpecTemplate(t *testing.T, w *unstructured.Unstructured) map[string]any {
-	tpl := nested[map[string]any](w.Object, "spec", "template")
-	if tpl == nil {
-		t.Fatalf("%s %s has no pod template", w.GetKind(), w.GetName())
-	}
-	return tpl
-}
-
-func podSpec(t *testing.T, w *unstructured.Unstructured) map[string]any {
-	return nested[map[string]any](podSpecTemplate(t, w), "spec")
-}
-
-func container(t *testing.T, w *unstructured.Unstructured, name string) *unstructured.Unstructured {
-	for _, c := range nested[[]any](podSpec(t, w), "containers") {
-		if cm := c.(map[string]any); cm["name"] == name {
-			return &unstructured.Unstructured{Object: cm}
-		}
-	}
-	return nil
-}
-
-func configMapData(objs []*unstructured.Unstructured, name string) map[string]string {
-	for _, o := range objs {
-		if o.GetKind() == "ConfigMap" && o.GetName() == name {
-			data, _, _ := unstructured.NestedStringMap(o.Object, "data")
-			return data
-		}
-	}
-	return nil
-}
-
-// nested returns the value at path in m, or T's zero value.
-func nested[T any](m map[string]any, path ...string) T {
-	var zero T
-	var v any = m
-	for _, p := range path {
-		mm, ok := v.(map[string]any)
-		if !ok {
-			return zero
-		}
-		v = mm[p]
-	}
-	out, _ := v.(T)
-	return out
 }
 
 // toInt reads a number decoded from YAML or JSON.

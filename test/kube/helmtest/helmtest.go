@@ -283,3 +283,130 @@ func ServiceAccountKubeconfig(t testing.TB, api *kubetest.APIServer, namespace, 
 	cfg.BearerToken = tr.Status.Token
 	return kubetest.WriteKubeconfig(t, cfg)
 }
+
+// Workloads returns the Deployments and DaemonSets among objs.
+func Workloads(objs []*unstructured.Unstructured) []*unstructured.Unstructured {
+	var out []*unstructured.Unstructured
+	for _, o := range objs {
+		if o.GetKind() == "Deployment" || o.GetKind() == "DaemonSet" {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// PodTemplate returns a workload's pod template.
+func PodTemplate(t testing.TB, w *unstructured.Unstructured) map[string]any {
+	t.Helper()
+	tpl := Nested[map[string]any](w.Object, "spec", "template")
+	if tpl == nil {
+		t.Fatalf("%s %s has no pod template", w.GetKind(), w.GetName())
+	}
+	return tpl
+}
+
+// PodSpec returns a workload's pod spec.
+func PodSpec(t testing.TB, w *unstructured.Unstructured) map[string]any {
+	return Nested[map[string]any](PodTemplate(t, w), "spec")
+}
+
+// Container returns the named container of a workload, or nil.
+func Container(t testing.TB, w *unstructured.Unstructured, name string) map[string]any {
+	for _, c := range Nested[[]any](PodSpec(t, w), "containers") {
+		if cm, ok := c.(map[string]any); ok && cm["name"] == name {
+			return cm
+		}
+	}
+	return nil
+}
+
+// ConfigMapData returns the data of a rendered ConfigMap, or nil.
+func ConfigMapData(objs []*unstructured.Unstructured, name string) map[string]string {
+	for _, o := range objs {
+		if o.GetKind() == "ConfigMap" && o.GetName() == name {
+			data, _, _ := unstructured.NestedStringMap(o.Object, "data")
+			return data
+		}
+	}
+	return nil
+}
+
+// Nested returns the value at path in m, or T's zero value.
+func Nested[T any](m map[string]any, path ...string) T {
+	var zero T
+	var v any = m
+	for _, p := range path {
+		mm, ok := v.(map[string]any)
+		if !ok {
+			return zero
+		}
+		v = mm[p]
+	}
+	out, _ := v.(T)
+	return out
+}
+
+// CollectorConfigDir is where an otelcol-eco pod of the chart mounts its
+// configuration.
+const CollectorConfigDir = "/etc/otelcol-eco"
+
+// MountCollectorFiles lays out, below root, the files of the ConfigMap
+// volumes that the workload's otelcol-eco container mounts (each at
+// root+mountPath), points the collector configuration's paths at them, and
+// returns the configuration file's path. external supplies the data of
+// ConfigMaps the chart refers to but does not render (existingConfigMap
+// values), by name.
+func MountCollectorFiles(t testing.TB, objs []*unstructured.Unstructured, w *unstructured.Unstructured, root string, external map[string]map[string]string) string {
+	t.Helper()
+	configMapOf := map[string]string{}
+	for _, vol := range Nested[[]any](PodSpec(t, w), "volumes") {
+		vm, _ := vol.(map[string]any)
+		if cm, ok := vm["configMap"].(map[string]any); ok {
+			configMapOf[vm["name"].(string)] = cm["name"].(string)
+		}
+	}
+	c := Container(t, w, "otelcol-eco")
+	if c == nil {
+		t.Fatalf("%s has no otelcol-eco container", w.GetName())
+	}
+	var config, configPath string
+	rewrites := map[string]string{}
+	for _, m := range Nested[[]any](c, "volumeMounts") {
+		mm, _ := m.(map[string]any)
+		cmName, ok := configMapOf[mm["name"].(string)]
+		if !ok {
+			continue
+		}
+		mountPath := mm["mountPath"].(string)
+		dir := filepath.Join(root, mountPath)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		data := ConfigMapData(objs, cmName)
+		if data == nil {
+			data = external[cmName]
+		}
+		if data == nil {
+			t.Fatalf("%s mounts ConfigMap %s, which the chart does not render", w.GetName(), cmName)
+		}
+		for k, v := range data {
+			if err := os.WriteFile(filepath.Join(dir, k), []byte(v), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if k == "config.yaml" && mountPath == CollectorConfigDir {
+				config, configPath = v, filepath.Join(dir, k)
+			}
+		}
+		rewrites[mountPath+"/"] = dir + "/"
+	}
+	if configPath == "" {
+		t.Fatalf("%s mounts no collector configuration at %s", w.GetName(), CollectorConfigDir)
+	}
+	for from, to := range rewrites {
+		config = strings.ReplaceAll(config, from, to)
+	}
+	if err := os.WriteFile(configPath, []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return configPath
+}
