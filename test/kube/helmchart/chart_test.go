@@ -25,6 +25,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"sort"
@@ -33,6 +34,7 @@ import (
 	"testing"
 
 	authorizationv1 "k8s.io/api/authorization/v1"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
@@ -307,18 +309,36 @@ func TestE2EChartServerSideDryRun(t *testing.T) {
 	}
 	helmtest.InstallCRDs(t, api.Config, files...)
 	applier := helmtest.NewApplier(api.Config)
+	// Pods of every workload must pass the restricted Pod Security Standard,
+	// which PodSecurity admission enforces on Pods (not on their controllers).
+	ctx := context.Background()
+	if _, err := api.Client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
+		Name: "pss-restricted", Labels: map[string]string{"pod-security.kubernetes.io/enforce": "restricted"},
+	}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	for _, v := range variants(t) {
 		objs := render(t, v)
 		helmtest.EnsureNamespaces(t, api, helmtest.Namespaces(objs)...)
 		kinds := map[string]int{}
 		for _, o := range objs {
-			if err := applier.Apply(context.Background(), o, true); err != nil {
+			if err := applier.Apply(ctx, o, true); err != nil {
 				t.Errorf("%s: %s %s/%s: server-side dry-run apply: %v", v.name, o.GetKind(), o.GetNamespace(), o.GetName(), err)
 				continue
 			}
 			kinds[o.GetKind()]++
 		}
 		t.Logf("%s: %d objects applied (dry run): %v", v.name, len(objs), kinds)
+		for _, w := range helmtest.Workloads(objs) {
+			pod := &unstructured.Unstructured{Object: map[string]any{
+				"apiVersion": "v1", "kind": "Pod",
+				"metadata": map[string]any{"name": w.GetName(), "namespace": "pss-restricted"},
+				"spec":     helmtest.PodSpec(t, w),
+			}}
+			if err := applier.Apply(ctx, pod, true); err != nil {
+				t.Errorf("%s: a pod of %s %s in a namespace enforcing the restricted Pod Security Standard: %v", v.name, w.GetKind(), w.GetName(), err)
+			}
+		}
 	}
 	// Every kind the chart can render was exercised by some variant.
 	all := render(t, variant{name: "all-features", values: []string{filepath.Join(helmtest.ChartDir(t), "ci", "all-features-values.yaml")}})
@@ -484,4 +504,42 @@ func keys(m map[int64]bool) []int64 {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// TestE2EChartAdapterSnippetMatchesRecipe keeps the prometheus-adapter values
+// shown in the chart's README equal to the recipe in
+// distribution/autoscaling/prometheus-adapter/values.yaml.
+func TestE2EChartAdapterSnippetMatchesRecipe(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join(helmtest.ChartDir(t), "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const marker = "<!-- prometheus-adapter values:"
+	_, after, ok := strings.Cut(string(readme), marker)
+	if !ok {
+		t.Fatalf("README.md has no %q marker before the prometheus-adapter snippet", marker)
+	}
+	_, block, ok := strings.Cut(after, "```yaml\n")
+	block, _, ok2 := strings.Cut(block, "```")
+	if !ok || !ok2 {
+		t.Fatal("no ```yaml block after the prometheus-adapter marker")
+	}
+	var snippet, recipe struct {
+		Rules map[string]any `json:"rules"`
+	}
+	if err := yaml.Unmarshal([]byte(block), &snippet); err != nil {
+		t.Fatalf("README snippet: %v", err)
+	}
+	raw, err := os.ReadFile(filepath.Join(e2e.RepoRoot(t), "distribution/autoscaling/prometheus-adapter/values.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(raw, &recipe); err != nil {
+		t.Fatal(err)
+	}
+	if len(recipe.Rules) == 0 || !reflect.DeepEqual(snippet.Rules, recipe.Rules) {
+		a, _ := yaml.Marshal(snippet.Rules)
+		b, _ := yaml.Marshal(recipe.Rules)
+		t.Errorf("README's prometheus-adapter rules differ from distribution/autoscaling/prometheus-adapter/values.yaml:\nREADME:\n%s\nrecipe:\n%s", a, b)
+	}
 }
