@@ -141,25 +141,6 @@ func TestE2ENodeAnnotationsFromChartPipeline(t *testing.T) {
 			[]string{"-inventory", writeNodeInventory(t, inv, node), "-relay", relay, "-interval", "500ms"}, nil))
 	}
 
-	go func() {
-		for i := 0; i < 20; i++ {
-			time.Sleep(10 * time.Second)
-			sink.mu.Lock()
-			counts := map[string]int{}
-			for n, r := range sink.ranking {
-				counts[n] = len(r)
-			}
-			sink.mu.Unlock()
-			var anns []string
-			for _, name := range testNodes {
-				n, err := api.Client.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
-				if err == nil {
-					anns = append(anns, fmt.Sprintf("%s:%d", name, len(n.Annotations)))
-				}
-			}
-			fmt.Printf("DEBUG %s ranking=%v annotations=%v sci=%v\n", time.Since(started).Round(time.Second), counts, anns, telemetry(t, gw.telemetry, "otelcol_processor_sci"))
-		}
-	}()
 	// Every node gets its annotations and carbon class label.
 	nodes := waitForNodes(t, api.Client, testNodes, 3*time.Minute, procs, func(n *corev1.Node) error {
 		for _, k := range []string{"carbon-per-vcpu", "carbon-updated", "grid-zone", "carbon-intensity", "sci", "sci-functional-unit"} {
