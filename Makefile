@@ -124,9 +124,9 @@ helm: $(HELM)
 $(HELM): internal/tools/helm/go.mod internal/tools/helm/go.sum
 	cd internal/tools/helm && $(GO) build -ldflags '-X helm.sh/helm/v4/internal/version.version=$(HELM_VERSION)' -o $(HELM) helm.sh/helm/v4/cmd/helm
 
-## kube-e2e: the chart (lint, template, otelcol-eco validate, server-side dry run) and the node-annotation pipeline against an in-process kube-apiserver
-kube-e2e: build $(HELM) $(BIN)/alumet-sim
-	cd test/kube && ECOTEL_HELM=$(HELM) $(GO) test -count=1 -tags e2e -run E2E ./...
+## kube-e2e: the chart (lint, template, otelcol-eco validate, server-side dry run, RBAC, its scheduler) and the node-annotation pipeline against an in-process kube-apiserver
+kube-e2e: build $(HELM) $(BIN)/alumet-sim $(KUBE_SCHEDULER)
+	cd test/kube && ECOTEL_HELM=$(HELM) ECOTEL_KUBE_SCHEDULER=$(KUBE_SCHEDULER) $(GO) test -count=1 -tags e2e -run E2E ./...
 
 clean:
 	rm -rf _build bin bench.txt
