@@ -44,7 +44,7 @@ func nodeSignals(node, zone string, perVCPU, sci, intensity float64, ts time.Tim
 	return md
 }
 
-func newTestAnnotator(t *testing.T, objs ...*corev1.Node) (*nodeAnnotator, *fake.Clientset, *time.Time) {
+func newTestAnnotator(t testing.TB, objs ...*corev1.Node) (*nodeAnnotator, *fake.Clientset, *time.Time) {
 	t.Helper()
 	cfg := createDefaultConfig().(*Config)
 	a, err := newNodeAnnotator(cfg, exportertest.NewNopSettings(metadata.Type))

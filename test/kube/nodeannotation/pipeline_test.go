@@ -117,6 +117,14 @@ func TestE2ENodeAnnotationsFromChartPipeline(t *testing.T) {
 		pipeline["exporters"] = append(pipeline["exporters"].([]any), "otlp_http/test")
 	})
 	gwProc := startCollector(t, "gateway", gwConfig, fmt.Sprintf("127.0.0.1:%d", gw.health), "KUBECONFIG="+gatewayKubeconfig)
+	t.Cleanup(func() {
+		if t.Failed() {
+			sink.mu.Lock()
+			t.Logf("windows without node SCI, by node and reason: %v", sink.unavailable)
+			sink.mu.Unlock()
+			t.Logf("gateway telemetry:\n%s", telemetryLines(gw.telemetry, "otelcol_processor_sci", "otelcol_exporter_k8s_node_annotation", "otelcol_receiver_"))
+		}
+	})
 
 	// One agent per node, as the DaemonSet runs them, each fed by that
 	// node's Alumet agent.
@@ -142,7 +150,7 @@ func TestE2ENodeAnnotationsFromChartPipeline(t *testing.T) {
 	}
 
 	// Every node gets its annotations and carbon class label.
-	nodes := waitForNodes(t, api.Client, testNodes, 3*time.Minute, procs, func(n *corev1.Node) error {
+	nodes := waitForNodes(t, api.Client, testNodes, 2*time.Minute, procs, func(n *corev1.Node) error {
 		for _, k := range []string{"carbon-per-vcpu", "carbon-updated", "grid-zone", "carbon-intensity", "sci", "sci-functional-unit"} {
 			if n.Annotations[prefix+k] == "" {
 				return fmt.Errorf("no annotation %s%s", prefix, k)
@@ -538,6 +546,27 @@ func telemetry(t *testing.T, port int, family string) map[string]float64 {
 	return out
 }
 
+// telemetryLines returns the lines of a collector's own metrics that start
+// with one of the prefixes (diagnostics for a failed test).
+func telemetryLines(port int, prefixes ...string) string {
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", port))
+	if err != nil {
+		return err.Error()
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	var out []string
+	for _, line := range strings.Split(string(body), "\n") {
+		for _, p := range prefixes {
+			if strings.HasPrefix(line, p) {
+				out = append(out, line)
+				break
+			}
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
 // ---- what the gateway emitted (its extra otlp_http exporter) ----
 
 type rankingPoint struct {
@@ -551,10 +580,13 @@ type sink struct {
 	mu      sync.Mutex
 	ranking map[string][]rankingPoint // by node
 	pods    map[string]string         // pod name → k8s.deployment.name
+	// unavailable is the latest eco.sci.unavailable count of each node and
+	// reason: why a node has no SCI (reported when the test fails).
+	unavailable map[string]map[string]float64
 }
 
 func startSink(t *testing.T) *sink {
-	s := &sink{ranking: map[string][]rankingPoint{}, pods: map[string]string{}}
+	s := &sink{ranking: map[string][]rankingPoint{}, pods: map[string]string{}, unavailable: map[string]map[string]float64{}}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)
 		req := pmetricotlp.NewExportRequest()
@@ -597,6 +629,19 @@ func (s *sink) record(md pmetric.Metrics) {
 						}
 						s.ranking[node] = append(s.ranking[node], rankingPoint{dp.Timestamp().AsTime(), dp.DoubleValue()})
 					}
+				case semconv.MetricSCIUnavailable:
+					dps := m.Sum().DataPoints()
+					for d := 0; d < dps.Len(); d++ {
+						dp := dps.At(d)
+						if attr(dp.Attributes(), res, semconv.AttrSCIScope) != semconv.AttrSCIScopeNode {
+							continue
+						}
+						node := attr(dp.Attributes(), res, semconv.AttrK8sNodeName)
+						if s.unavailable[node] == nil {
+							s.unavailable[node] = map[string]float64{}
+						}
+						s.unavailable[node][attr(dp.Attributes(), res, semconv.AttrSCIReason)] = value(dp)
+					}
 				case semconv.MetricPodEnergy:
 					if dep := attr(pcommon.NewMap(), res, semconv.AttrK8sDeploymentName); dep != "" {
 						s.pods[attr(pcommon.NewMap(), res, "k8s.pod.name")] = dep
@@ -605,6 +650,13 @@ func (s *sink) record(md pmetric.Metrics) {
 			}
 		}
 	}
+}
+
+func value(dp pmetric.NumberDataPoint) float64 {
+	if dp.ValueType() == pmetric.NumberDataPointValueTypeInt {
+		return float64(dp.IntValue())
+	}
+	return dp.DoubleValue()
 }
 
 func attr(dp, res pcommon.Map, key string) string {
@@ -654,4 +706,3 @@ func (s *sink) podsWithDeployment() map[string]string {
 	}
 	return out
 }
-
