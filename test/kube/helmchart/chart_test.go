@@ -211,35 +211,16 @@ func checkCollectorPorts(t *testing.T, objs []*unstructured.Unstructured, w *uns
 	if err := yaml.Unmarshal([]byte(helmtest.Data(t, objs, w.GetName(), "config.yaml")), &cfg); err != nil {
 		t.Fatal(err)
 	}
-	// Servers: every "endpoint" under extensions and receivers, the
-	// prometheus exporter, and the telemetry reader.
+	// Servers: every listen endpoint, and the telemetry reader.
 	listening := map[int64]bool{}
-	var walk func(v any)
-	walk = func(v any) {
-		switch x := v.(type) {
-		case map[string]any:
-			for k, e := range x {
-				if s, ok := e.(string); ok && k == "endpoint" {
-					if m := endpointPort.FindStringSubmatch(s); m != nil {
-						p, _ := strconv.ParseInt(m[1], 10, 64)
-						listening[p] = true
-					}
-				}
-				walk(e)
-			}
-		case []any:
-			for _, e := range x {
-				walk(e)
-			}
+	helmtest.VisitServerEndpoints(cfg, func(_ map[string]any, endpoint string) {
+		if m := endpointPort.FindStringSubmatch(endpoint); m != nil {
+			p, _ := strconv.ParseInt(m[1], 10, 64)
+			listening[p] = true
 		}
-	}
-	walk(cfg["extensions"])
-	walk(cfg["receivers"])
-	if prom, ok := helmtest.Nested[map[string]any](cfg, "exporters")["prometheus"]; ok {
-		walk(prom)
-	}
-	for _, r := range helmtest.Nested[[]any](cfg, "service", "telemetry", "metrics", "readers") {
-		listening[toInt(helmtest.Nested[any](r.(map[string]any), "pull", "exporter", "prometheus", "port"))] = true
+	})
+	for _, prom := range helmtest.TelemetryExporters(cfg) {
+		listening[toInt(prom["port"])] = true
 	}
 	ports := map[string]int64{}
 	for _, p := range helmtest.Nested[[]any](c, "ports") {

@@ -89,15 +89,7 @@ func TestE2EChartSchedulerSchedules(t *testing.T) {
 		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, //nolint:gosec // the scheduler's self-signed serving certificate, as the kubelet's probe sees it
 	}}
 	e2e.WaitUntil(t, 60*time.Second, "the scheduler's readiness probe "+probe, func() error {
-		resp, err := client.Get(fmt.Sprintf("https://127.0.0.1:%d%s", port, probe))
-		if err != nil {
-			return err
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("%s", resp.Status)
-		}
-		return nil
+		return helmtest.HTTPReady(client, fmt.Sprintf("https://127.0.0.1:%d%s", port, probe))
 	}, sched)
 
 	// One green node among four dirtier ones; three pods must all land on

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -409,4 +410,60 @@ func MountCollectorFiles(t testing.TB, objs []*unstructured.Unstructured, w *uns
 		t.Fatal(err)
 	}
 	return configPath
+}
+
+// VisitServerEndpoints calls visit for every listen address of a collector
+// configuration — each "endpoint" under extensions and receivers, and the
+// prometheus exporter's — with the map holding it, so that visit may read
+// or rewrite it. (Other exporters' endpoints are remote addresses.)
+func VisitServerEndpoints(cfg map[string]any, visit func(holder map[string]any, endpoint string)) {
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, e := range x {
+				if s, ok := e.(string); ok && k == "endpoint" {
+					visit(x, s)
+				}
+				walk(e)
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	walk(cfg["extensions"])
+	walk(cfg["receivers"])
+	if prom, ok := Nested[map[string]any](cfg, "exporters")["prometheus"]; ok {
+		walk(prom)
+	}
+}
+
+// TelemetryExporters returns the prometheus pull exporters of the
+// collector's own metrics (service.telemetry.metrics.readers), whose "host"
+// and "port" say where they listen.
+func TelemetryExporters(cfg map[string]any) []map[string]any {
+	var out []map[string]any
+	for _, r := range Nested[[]any](cfg, "service", "telemetry", "metrics", "readers") {
+		if m, ok := r.(map[string]any); ok {
+			if p := Nested[map[string]any](m, "pull", "exporter", "prometheus"); p != nil {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// HTTPReady returns nil when GET url answers 200 OK.
+func HTTPReady(client *http.Client, url string) error {
+	resp, err := client.Get(url)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	return nil
 }

@@ -303,7 +303,9 @@ func writeValues(t *testing.T, root string, gw gatewayPorts) string {
 				"config":  map[string]any{"collection_interval": "2s"},
 			},
 			"sci": map[string]any{"config": map[string]any{
-				"window": "6s", "interval": "3s", "delay": "2s",
+				// delay covers alumet-sim (0.5 s), the agent's flush (1 s)
+				// and the two 1 s batches; shorter gives late_data.
+				"window": "6s", "interval": "3s", "delay": "6s",
 				// Replayed grid intervals are old; hardware data of a
 				// deleted node ages out in seconds.
 				"grid_max_age": "24h", "hardware_max_age": "8s",
@@ -364,26 +366,13 @@ var loopbackEndpoint = regexp.MustCompile(`^127\.0\.0\.1:\d+$`)
 // on separate nodes.
 func reassignListenPorts(t *testing.T, cfg map[string]any) {
 	t.Helper()
-	var walk func(v any)
-	walk = func(v any) {
-		switch x := v.(type) {
-		case map[string]any:
-			for k, e := range x {
-				if s, ok := e.(string); ok && k == "endpoint" && loopbackEndpoint.MatchString(s) {
-					x[k] = e2e.FreeEndpoint(t)
-				}
-				walk(e)
-			}
-		case []any:
-			for _, e := range x {
-				walk(e)
-			}
+	helmtest.VisitServerEndpoints(cfg, func(holder map[string]any, endpoint string) {
+		if loopbackEndpoint.MatchString(endpoint) {
+			holder["endpoint"] = e2e.FreeEndpoint(t)
 		}
-	}
-	walk(cfg["extensions"])
-	walk(cfg["receivers"])
-	for _, r := range helmtest.Nested[[]any](cfg, "service", "telemetry", "metrics", "readers") {
-		helmtest.Nested[map[string]any](r.(map[string]any), "pull", "exporter", "prometheus")["port"] = e2e.FreePort(t)
+	})
+	for _, prom := range helmtest.TelemetryExporters(cfg) {
+		prom["port"] = e2e.FreePort(t)
 	}
 }
 
@@ -391,15 +380,7 @@ func startCollector(t *testing.T, name, configPath, health string, env ...string
 	t.Helper()
 	p := e2e.StartProcess(t, name, e2e.CollectorBinary(t), []string{"--config", configPath}, env)
 	e2e.WaitUntil(t, 30*time.Second, name+" health check", func() error {
-		resp, err := http.Get("http://" + health + "/")
-		if err != nil {
-			return err
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("health check: %s", resp.Status)
-		}
-		return nil
+		return helmtest.HTTPReady(http.DefaultClient, "http://"+health+"/")
 	}, p)
 	return p
 }
