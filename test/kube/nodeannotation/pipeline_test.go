@@ -174,8 +174,9 @@ func TestE2ENodeAnnotationsFromChartPipeline(t *testing.T) {
 		return nil
 	}, procs...)
 	e2e.WaitUntil(t, 60*time.Second, "the gateway to stop reporting the deleted node", func() error {
+		// More than three sci intervals (3 s) without one.
 		if last := sink.lastRanking(gone); time.Since(last) < 10*time.Second {
-			return fmt.Errorf("ranking signal of %s still arriving (last %s)", gone, last.Format(time.RFC3339))
+			return fmt.Errorf("ranking signal of %s still arriving (last received %s ago)", gone, time.Since(last).Round(time.Second))
 		}
 		return nil
 	}, procs...)
@@ -529,8 +530,9 @@ func telemetryLines(port int, prefixes ...string) string {
 // ---- what the gateway emitted (its extra otlp_http exporter) ----
 
 type rankingPoint struct {
-	at    time.Time
-	value float64
+	at       time.Time // the datapoint's timestamp
+	value    float64
+	received time.Time
 }
 
 type sink struct {
@@ -586,7 +588,7 @@ func (s *sink) record(md pmetric.Metrics) {
 						if dp.Flags().NoRecordedValue() || node == "" {
 							continue
 						}
-						s.ranking[node] = append(s.ranking[node], rankingPoint{dp.Timestamp().AsTime(), dp.DoubleValue()})
+						s.ranking[node] = append(s.ranking[node], rankingPoint{at: dp.Timestamp().AsTime(), value: dp.DoubleValue(), received: time.Now()})
 					}
 				case semconv.MetricSCIUnavailable:
 					dps := m.Sum().DataPoints()
@@ -642,15 +644,15 @@ func (s *sink) rankingAt(node string, at time.Time) []string {
 	return out
 }
 
-// lastRanking returns when the node's ranking signal last arrived (its
-// timestamp), or the zero time.
+// lastRanking returns when the node's ranking signal last reached the
+// test, or the zero time.
 func (s *sink) lastRanking(node string) time.Time {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var last time.Time
 	for _, p := range s.ranking[node] {
-		if p.at.After(last) {
-			last = p.at
+		if p.received.After(last) {
+			last = p.received
 		}
 	}
 	return last
