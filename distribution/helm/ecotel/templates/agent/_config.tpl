@@ -56,8 +56,9 @@ service:
 {{- fail "agent: enable at least one of agent.relay, agent.alumetOtlp, agent.otlp (or set agent.enabled=false)" -}}
 {{- end -}}
 {{- if $a.k8sAttributes.enabled -}}
-{{- /* Only this node's pods; pod energy carries k8s.pod.uid. k8s.deployment.name is
-derived from the ReplicaSet name, so Pods are the only objects watched. */ -}}
+{{- /* Only this node's pods; pod energy carries k8s.pod.uid, other OTLP is
+matched by its sender's address. k8s.deployment.name is derived from the
+ReplicaSet name, so Pods are the only objects watched. */ -}}
 {{- $k8s := fromYaml `
 auth_type: serviceAccount
 filter:
@@ -66,6 +67,9 @@ pod_association:
   - sources:
       - from: resource_attribute
         name: k8s.pod.uid
+  # OTLP from pods on this node (agent.otlp), by their address.
+  - sources:
+      - from: connection
 extract:
   metadata: [k8s.pod.name, k8s.namespace.name, k8s.deployment.name, k8s.node.name]
 ` -}}
