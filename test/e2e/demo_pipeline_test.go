@@ -29,8 +29,11 @@ func TestE2EDemoPipelineSCI(t *testing.T) {
 	ep := e2e.NewEndpoints(t)
 	relay := e2e.FreeEndpoint(t)
 	ep.Extra["ECOTEL_RELAY_ENDPOINT"] = relay
+	// The delay must cover alumetbridge's 2 s flush and the 1 s batch, with
+	// slack for a loaded machine: with 2 s, windows whose energy was still
+	// in flight got no SCI (late_data) under make test's parallel packages.
 	col := e2e.StartCollector(t, "distribution/config/demo.yaml", ep,
-		"ECOTEL_SCI_WINDOW=6s", "ECOTEL_SCI_INTERVAL=3s", "ECOTEL_SCI_DELAY=2s")
+		"ECOTEL_SCI_WINDOW=6s", "ECOTEL_SCI_INTERVAL=3s", "ECOTEL_SCI_DELAY=5s")
 	prom := e2e.StartPrometheus(t, e2e.PrometheusOptions{Targets: []string{ep.Prometheus}})
 	sim := e2e.LookBinary(t, "ALUMET_SIM", "bin/alumet-sim", "", "run `make alumet-sim` (make e2e builds it)")
 	e2e.StartProcess(t, "alumet-sim", sim, []string{
