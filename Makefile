@@ -20,7 +20,7 @@ SYSTEM_DEPS := prometheus:prometheus promtool:prometheus chromium:chromium
 COMPONENT_SOURCES := $(shell find receiver processor exporter extension semconv internal cmd pkg -name '*.go' -not -name '*_test.go' 2>/dev/null) \
 	$(shell find receiver processor exporter extension -name '*.yaml' -path '*internal*' -prune -o -name '*.yaml' -print 2>/dev/null)
 
-.PHONY: all build run test unit e2e deps generate check-generate lint bench fuzz clean tools alumet-sim kube-scheduler integration bench-integration kube-controller-manager eco-hpa-capper
+.PHONY: all build run test unit e2e deps generate check-generate lint bench fuzz clean tools alumet-sim kube-scheduler integration bench-integration kube-controller-manager eco-hpa-capper helm kube-e2e
 
 all: build
 
@@ -49,8 +49,8 @@ $(BIN)/alumet-sim: go.mod go.sum $(shell find cmd/alumet-sim pkg/alumetrelay int
 run: build $(BIN)/alumet-sim
 	PROMETHEUS=$(PROMETHEUS) scripts/run-demo.sh
 
-## test: everything — lint, generated files fresh, unit tests, e2e tests with real Prometheus, scheduler integration tests
-test: deps lint check-generate unit e2e integration
+## test: everything — lint, generated files fresh, unit tests, e2e tests with real Prometheus, scheduler integration tests, Helm chart and real-apiserver e2e tests
+test: deps lint check-generate unit e2e integration kube-e2e
 
 ## deps: install the system programs the tests need (apt-get, as root)
 deps:
@@ -132,6 +132,22 @@ $(HPA_CAPPER): go.mod go.sum $(shell find cmd/eco-hpa-capper internal/hpacap int
 ## bench-integration: scheduling throughput, default profile vs SCIScore, on an in-process cluster
 bench-integration: $(KUBE_SCHEDULER)
 	cd schedulerplugin && ECOTEL_KUBE_SCHEDULER=$(KUBE_SCHEDULER) $(GO) test -tags integration -run '^$$' -bench Integration -benchtime=$${BENCHTIME:-500x} -count=$${COUNT:-1} ./test/integration/
+
+# ---- Helm chart (distribution/helm/ecotel) and real-apiserver e2e tests (module test/kube) ----
+HELM := $(BIN)/helm
+# helm v4, pinned in internal/tools/helm/go.mod; its version is stamped as
+# helm's own Makefile does (otherwise `helm version` says only "v4.3").
+HELM_VERSION := $(shell awk '$$1 == "helm.sh/helm/v4" {print $$2}' internal/tools/helm/go.mod)
+
+## helm: build bin/helm (helm v4, the version pinned in internal/tools/helm)
+helm: $(HELM)
+
+$(HELM): internal/tools/helm/go.mod internal/tools/helm/go.sum
+	cd internal/tools/helm && $(GO) build -ldflags '-X helm.sh/helm/v4/internal/version.version=$(HELM_VERSION)' -o $(HELM) helm.sh/helm/v4/cmd/helm
+
+## kube-e2e: the chart (lint, template, otelcol-eco validate, server-side dry run, RBAC, its scheduler) and the node-annotation pipeline against an in-process kube-apiserver
+kube-e2e: build $(HELM) $(BIN)/alumet-sim $(KUBE_SCHEDULER)
+	cd test/kube && ECOTEL_HELM=$(HELM) ECOTEL_KUBE_SCHEDULER=$(KUBE_SCHEDULER) $(GO) test -count=1 -tags e2e -run E2E ./...
 
 clean:
 	rm -rf _build bin bench.txt

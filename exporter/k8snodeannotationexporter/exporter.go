@@ -43,6 +43,15 @@ type nodeState struct {
 	written     map[string]string // keys (annotations and the label) last written
 	writtenAt   time.Time
 	attemptedAt time.Time
+	// rendered caches what latest renders to and whether that differs
+	// significantly from written; it is recomputed after a new value or a
+	// write, not on every flush tick (which visits every node each second).
+	rendered *renderedValues
+}
+
+type renderedValues struct {
+	annotations, labels, all map[string]string
+	changed                  bool
 }
 
 type nodeAnnotator struct {
@@ -133,6 +142,11 @@ func (a *nodeAnnotator) record(m pmetric.Metric, res pcommon.Map) {
 	dps := m.Gauge().DataPoints()
 	for i := 0; i < dps.Len(); i++ {
 		dp := dps.At(i)
+		if dp.Flags().NoRecordedValue() {
+			// A staleness marker (the sci processor ends a series whose
+			// attributes changed): no value, and its 0 must not be written.
+			continue
+		}
 		attrs := dp.Attributes()
 		node := lookup(attrs, res, semconv.AttrK8sNodeName)
 		v := value(dp)
@@ -147,6 +161,7 @@ func (a *nodeAnnotator) record(m pmetric.Metric, res pcommon.Map) {
 			st = &nodeState{}
 			a.nodes[node] = st
 		}
+		st.rendered = nil
 		switch m.Name() {
 		case semconv.MetricNodeCarbonPerVCPU:
 			ts := dp.Timestamp().AsTime()
@@ -284,19 +299,22 @@ func (a *nodeAnnotator) flush(ctx context.Context) {
 		if !st.hasCarbon {
 			continue
 		}
-		ann, lab := a.render(st.latest)
-		all := merge(ann, lab)
-		changed := a.significant(st.written, all)
-		refresh := all[a.cfg.Prefix+keyUpdated] != st.written[a.cfg.Prefix+keyUpdated] && now.Sub(st.writtenAt) >= a.cfg.RefreshInterval
+		if st.rendered == nil {
+			ann, lab := a.render(st.latest)
+			all := merge(ann, lab)
+			st.rendered = &renderedValues{annotations: ann, labels: lab, all: all, changed: a.significant(st.written, all)}
+		}
+		r := st.rendered
+		refresh := r.all[a.cfg.Prefix+keyUpdated] != st.written[a.cfg.Prefix+keyUpdated] && now.Sub(st.writtenAt) >= a.cfg.RefreshInterval
 		switch {
-		case !changed && !refresh:
+		case !r.changed && !refresh:
 			continue
 		case now.Sub(st.writtenAt) < a.cfg.MinInterval || now.Sub(st.attemptedAt) < a.cfg.MinInterval:
 			skipped++
 			continue
 		}
 		st.attemptedAt = now
-		due = append(due, pendingPatch{node: node, annotations: ann, labels: lab, all: all})
+		due = append(due, pendingPatch{node: node, annotations: r.annotations, labels: r.labels, all: r.all})
 	}
 	a.mu.Unlock()
 	a.tb.ExporterK8sNodeAnnotationPending.Record(ctx, int64(len(due)))
@@ -323,7 +341,7 @@ func (a *nodeAnnotator) patch(ctx context.Context, p pendingPatch) string {
 	switch {
 	case err == nil:
 		if st := a.nodes[p.node]; st != nil {
-			st.written, st.writtenAt = p.all, a.now()
+			st.written, st.writtenAt, st.rendered = p.all, a.now(), nil
 		}
 		return "ok"
 	case apierrors.IsNotFound(err):

@@ -44,7 +44,7 @@ func nodeSignals(node, zone string, perVCPU, sci, intensity float64, ts time.Tim
 	return md
 }
 
-func newTestAnnotator(t *testing.T, objs ...*corev1.Node) (*nodeAnnotator, *fake.Clientset, *time.Time) {
+func newTestAnnotator(t testing.TB, objs ...*corev1.Node) (*nodeAnnotator, *fake.Clientset, *time.Time) {
 	t.Helper()
 	cfg := createDefaultConfig().(*Config)
 	a, err := newNodeAnnotator(cfg, exportertest.NewNopSettings(metadata.Type))
@@ -143,4 +143,26 @@ func TestUnknownNodeIsDroppedAndBadValuesIgnored(t *testing.T) {
 	defer a.mu.Unlock()
 	require.NotContains(t, a.nodes, "ghost", "a node the API does not know must be forgotten")
 	require.False(t, a.nodes["nan"] != nil && a.nodes["nan"].hasCarbon, "negative signals must be ignored")
+}
+
+// TestStalenessMarkersAreNotValues: the sci processor ends a series with a
+// NoRecordedValue point whose value is 0; writing it would announce a node
+// with no carbon cost (class low) and an SCI of 0.
+func TestStalenessMarkersAreNotValues(t *testing.T) {
+	ctx := context.Background()
+	a, cs, now := newTestAnnotator(t, node("rack"))
+	require.NoError(t, a.consume(ctx, nodeSignals("rack", "SE-4", 1.9, 60.4, 188.6, *now)))
+	stale := nodeSignals("rack", "SE-4", 0, 0, 0, now.Add(time.Minute))
+	ms := stale.ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics()
+	for i := 0; i < ms.Len(); i++ {
+		ms.At(i).Gauge().DataPoints().At(0).SetFlags(pmetric.DefaultDataPointFlags.WithNoRecordedValue(true))
+	}
+	require.NoError(t, a.consume(ctx, stale))
+	a.flush(ctx)
+	n, err := cs.CoreV1().Nodes().Get(ctx, "rack", metav1.GetOptions{})
+	require.NoError(t, err)
+	require.Equal(t, "1.9", n.Annotations["ecotel.io/carbon-per-vcpu"])
+	require.Equal(t, "60.4", n.Annotations["ecotel.io/sci"])
+	require.Equal(t, "188.6", n.Annotations["ecotel.io/carbon-intensity"])
+	require.Equal(t, "low", n.Labels["ecotel.io/carbon-class"])
 }

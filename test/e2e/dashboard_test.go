@@ -192,7 +192,7 @@ func TestE2EGrafanaDashboardQueries(t *testing.T) {
 		return
 	}
 
-	demo := startDemo(t, sciTiming{window: "6s", interval: "3s", delay: "2s"})
+	demo := startDemo(t, sciTiming{window: "6s", interval: "3s", delay: "5s"})
 	prom := e2e.StartPrometheus(t, e2e.PrometheusOptions{Targets: []string{demo.col.Endpoints.Prometheus, demo.telemetryEndpoint()}})
 	// Wait until SCI flows for every pod, so the workload panels have data.
 	prom.WaitForQuery(t, `count(eco_sci_score_grams{eco_sci_scope="pod"})`, 90*time.Second, func(s []e2e.Sample) error {

@@ -19,7 +19,7 @@ import (
 // cluster gets an SCI, that each SCI is reproduced within 1e-6 by PromQL from
 // its exported components, and that every node has a ranking signal.
 func TestE2EDemoPipelineSCI(t *testing.T) {
-	d := startDemo(t, sciTiming{window: "6s", interval: "3s", delay: "2s"})
+	d := startDemo(t, sciTiming{window: "6s", interval: "3s", delay: "5s"})
 	col, inv := d.col, d.inv
 	prom := e2e.StartPrometheus(t, e2e.PrometheusOptions{Targets: []string{col.Endpoints.Prometheus}})
 
