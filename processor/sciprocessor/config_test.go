@@ -36,7 +36,7 @@ func TestLoadConfig(t *testing.T) {
 	if err := confmap.Validate(def); err != nil {
 		t.Fatalf("default config invalid: %v", err)
 	}
-	if def.Window != time.Minute || def.Split != "requests" || def.FunctionalUnit.label() != "hour" || def.interval() != time.Minute {
+	if def.Output.Pods != PodOutputFull || def.Window != time.Minute || def.Split != "requests" || def.FunctionalUnit.label() != "hour" || def.interval() != time.Minute {
 		t.Errorf("unexpected defaults: %+v", def)
 	}
 
@@ -53,6 +53,7 @@ func TestLoadConfig(t *testing.T) {
 	want.Headroom.Trailing = 12 * time.Hour
 	want.RollUps, want.DropInputs = false, true
 	want.Limits = LimitsConfig{SeriesTTL: 10 * time.Minute, MaxZones: 10, MaxNodes: 100, MaxPods: 1000, MaxFunctionalUnitSeries: 5000}
+	want.Output.Pods = PodOutputScore
 	if *custom != *want {
 		t.Errorf("custom config\n got %+v\nwant %+v", *custom, *want)
 	}
@@ -69,6 +70,7 @@ func TestConfigErrorsNameFieldAndFix(t *testing.T) {
 		"constant_without_value":  "functional_unit.value: 0 must be a positive number",
 		"bad_window":              "window: 100ms is too short",
 		"odd_time_unit":           "functional_unit.name: required for per 1h30m0s",
+		"bad_pod_output":          `output.pods: "some" is not "full", "score" or "none"`,
 	} {
 		err := confmap.Validate(loadConfig(t, name))
 		if err == nil || !strings.Contains(err.Error(), want) {

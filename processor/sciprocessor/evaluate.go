@@ -19,18 +19,25 @@ type entity struct {
 	scope, node, podUID, podName, namespace, deployment, zone string
 }
 
-func (e entity) key() string {
+// entityKey identifies an entity across evaluations. A struct of the
+// strings the entity already holds, so building one allocates nothing.
+type entityKey struct{ scope, a, b string }
+
+func (e entity) key() entityKey {
 	switch e.scope {
 	case semconv.AttrSCIScopeNode:
-		return "node/" + e.node
+		return entityKey{scope: e.scope, a: e.node}
 	case semconv.AttrSCIScopePod:
-		return "pod/" + e.podUID
+		return entityKey{scope: e.scope, a: e.podUID}
 	case semconv.AttrSCIScopeDeployment:
-		return "deployment/" + e.namespace + "/" + e.deployment
+		return entityKey{scope: e.scope, a: e.namespace, b: e.deployment}
 	default:
-		return "namespace/" + e.namespace
+		return entityKey{scope: e.scope, a: e.namespace}
 	}
 }
+
+// namespacedName is a namespace and a pod or deployment name, as a map key.
+type namespacedName struct{ namespace, name string }
 
 // result is one SCI value with its components.
 type result struct {
@@ -77,18 +84,18 @@ type evaluator struct {
 	gauges, increments windowResults
 	units              unitsOf
 	podsByNode         map[string][]*state.Pod
-	podByName          map[string]string // namespace/name → uid
+	podByName          map[namespacedName]string // → uid
 	nodeNames          []string
 	inputs             []sci.PodInput
 	shares             []sci.PodShare
 	valid              []*state.Pod
 	validFrom          []int64
 
-	cumulative  map[string]*cumulative
+	cumulative  map[entityKey]*cumulative
 	unavailable map[unavailable]*unavailableCount
 	// live holds the series emitted at the last evaluation, so that those
 	// not produced now get a staleness marker instead of lingering.
-	live     map[string]liveSeries
+	live     map[liveKey]liveSeries
 	replaced []liveSeries // live series whose attributes changed this evaluation
 	seq      uint64
 }
@@ -96,8 +103,10 @@ type evaluator struct {
 type cumulative struct {
 	entity
 	operationalG float64
-	// embodiedG is keyed by eco.sci.embodied.basis ("" for roll-ups).
-	embodiedG         map[string]float64
+	// embodiedG is indexed by basisIndex; hasBasis marks the bases the
+	// entity has had, each emitted as its own series.
+	embodiedG         [basisCount]float64
+	hasBasis          [basisCount]bool
 	startNs, updateNs int64
 }
 
@@ -131,10 +140,10 @@ func newEvaluator(p *sciProcessor) *evaluator {
 		increments:  windowResults{nodeWatts: map[string]float64{}},
 		units:       unitsOf{pod: map[string]float64{}, deployment: map[string]float64{}, badPod: map[string]bool{}, badDeployment: map[string]bool{}},
 		podsByNode:  map[string][]*state.Pod{},
-		podByName:   map[string]string{},
-		cumulative:  map[string]*cumulative{},
+		podByName:   map[namespacedName]string{},
+		cumulative:  map[entityKey]*cumulative{},
 		unavailable: map[unavailable]*unavailableCount{},
-		live:        map[string]liveSeries{},
+		live:        map[liveKey]liveSeries{},
 	}
 }
 
@@ -195,17 +204,23 @@ func (e *evaluator) record(ctx context.Context) {
 // accumulate adds each result's carbon over the increment window to its
 // cumulative counters, and forgets counters of entities gone for the TTL.
 func (e *evaluator) accumulate(w *windowResults, nowNs int64) {
+	podsOut := e.p.cfg.Output.Pods == PodOutputFull
 	for i := range w.results {
 		r := &w.results[i]
+		if r.scope == semconv.AttrSCIScopePod && !podsOut {
+			continue // not emitted: no state either
+		}
 		k := r.key()
 		c := e.cumulative[k]
 		if c == nil {
-			c = &cumulative{entity: r.entity, embodiedG: map[string]float64{}, startNs: nowNs}
+			c = &cumulative{entity: r.entity, startNs: nowNs}
 			e.cumulative[k] = c
 		}
 		c.entity = r.entity // names may have been learnt since
 		c.operationalG += r.c.OperationalG
-		c.embodiedG[basisName(r.basis)] += r.c.EmbodiedG
+		b := basisIndex(r.basis)
+		c.embodiedG[b] += r.c.EmbodiedG
+		c.hasBasis[b] = true
 		c.updateNs = nowNs
 	}
 	cut := nowNs - int64(e.p.cfg.Limits.SeriesTTL)
@@ -224,16 +239,22 @@ func (e *evaluator) accumulate(w *windowResults, nowNs int64) {
 // basisMixed marks roll-ups, whose pods may have different bases.
 const basisMixed sci.EmbodiedBasis = -1
 
-func basisName(b sci.EmbodiedBasis) string {
+// basisNames are the eco.sci.embodied.basis values by basisIndex ("" for
+// roll-ups, which carry no basis).
+var basisNames = [...]string{"", semconv.AttrSCIEmbodiedBasisRequests, semconv.AttrSCIEmbodiedBasisEnergyShare, semconv.AttrSCIEmbodiedBasisWholeNode}
+
+const basisCount = len(basisNames)
+
+func basisIndex(b sci.EmbodiedBasis) int {
 	switch b {
 	case basisMixed:
-		return ""
+		return 0
 	case sci.BasisRequests:
-		return semconv.AttrSCIEmbodiedBasisRequests
+		return 1
 	case sci.BasisEnergyShare:
-		return semconv.AttrSCIEmbodiedBasisEnergyShare
+		return 2
 	default:
-		return semconv.AttrSCIEmbodiedBasisWholeNode
+		return 3
 	}
 }
 
@@ -312,7 +333,7 @@ func (e *evaluator) functionalUnits(fromNs, toNs int64) {
 		w, r := f.Delta(fromNs, toNs, maxGap, true)
 		uid := f.PodUID
 		if uid == "" && f.PodName != "" {
-			uid = e.podByName[f.Namespace+"/"+f.PodName]
+			uid = e.podByName[namespacedName{f.Namespace, f.PodName}]
 		}
 		switch {
 		case uid != "":
@@ -370,7 +391,7 @@ func (e *evaluator) computeWindow(fromNs, toNs, nowNs int64, out *windowResults)
 			e.podsByNode[pod.Node] = append(e.podsByNode[pod.Node], pod)
 		}
 		if pod.Name != "" && pod.Namespace != "" {
-			e.podByName[pod.Namespace+"/"+pod.Name] = pod.UID
+			e.podByName[namespacedName{pod.Namespace, pod.Name}] = pod.UID
 		}
 	}
 	e.functionalUnits(fromNs, toNs)
@@ -508,8 +529,8 @@ func (e *evaluator) rollUps(out *windowResults, windowS float64) {
 		units float64
 		bad   bool
 	}
-	groups := map[string]*group{}
-	var order []string
+	groups := map[entityKey]*group{}
+	var order []entityKey
 	add := func(ent entity, c sci.Components, podUID string) {
 		k := ent.key()
 		g := groups[k]

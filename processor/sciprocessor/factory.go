@@ -41,6 +41,7 @@ func createDefaultConfig() component.Config {
 			MaxPods:                 50000,
 			MaxFunctionalUnitSeries: 100000,
 		},
+		Output: OutputConfig{Pods: PodOutputFull},
 	}
 }
 

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+func writeResults(dir string, res *Results) error {
+	data, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "results.json"), data, 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "results.md"), []byte(markdown(res)), 0o644)
+}
+
+// summary condenses one run's scrapes.
+type summary struct {
+	scrapeP50S, scrapeMaxS, sizeMB float64
+	ageP50S, ageMaxS, updatedMin   float64
+	seriesMin                      int
+}
+
+func summarize(r *Run) summary {
+	s := summary{updatedMin: -1, seriesMin: -1}
+	var times []float64
+	for _, sc := range r.Scrapes {
+		times = append(times, sc.Seconds)
+		s.sizeMB = max(s.sizeMB, float64(sc.Bytes)/1e6)
+		s.ageMaxS = max(s.ageMaxS, sc.AgeMaxS)
+		s.ageP50S += sc.AgeP50S / float64(len(r.Scrapes))
+		if sc.Updated >= 0 && (s.updatedMin < 0 || sc.Updated < s.updatedMin) {
+			s.updatedMin = sc.Updated
+		}
+		if s.seriesMin < 0 || sc.Series < s.seriesMin {
+			s.seriesMin = sc.Series
+		}
+	}
+	if len(times) > 0 {
+		slices.Sort(times)
+		s.scrapeP50S, s.scrapeMaxS = times[len(times)/2], times[len(times)-1]
+	}
+	return s
+}
+
+func markdown(res *Results) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# bench-scale %s\n\n", res.Started.Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(&b, "%d nodes, %d pods, alumet-sim interval %s, alumetbridge flush %s, sci %s, %d CPUs.\n\n",
+		res.Nodes, res.Pods, res.SimInterval, res.Flush, res.SCI, res.CPUs)
+	b.WriteString("| pipeline | round | load avg (start→end) | CPU s/s | peak RSS | points/s in | datapoints/s exported | freshness: age p50 / max (s) | series updated each scrape (min) | fresh series / expected (min) | scrape time p50 / max (s) | scrape size (MB) |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	for i := range res.Runs {
+		r := &res.Runs[i]
+		s := summarize(r)
+		fmt.Fprintf(&b, "| %s | %d | %.1f→%.1f | %.3f | %.0f MiB | %.0f | %.0f | %.1f / %.1f (`%s`) | %s | %d / %d | %.2f / %.2f | %.1f |\n",
+			r.Pipeline, r.Round, r.LoadAvgStart, r.LoadAvgEnd, r.CPUPerS, float64(r.PeakRSSBytes)/(1<<20),
+			r.PointsPerS, r.ExportedPerS, s.ageP50S, s.ageMaxS, r.FreshMetric, percent(s.updatedMin),
+			s.seriesMin, r.ExpectSeries, s.scrapeP50S, s.scrapeMaxS, s.sizeMB)
+	}
+	b.WriteString("\n")
+	for _, ratio := range ratios(res) {
+		fmt.Fprintf(&b, "- round %d: CPU sci / pass-through = **%.2f**, peak RSS sci / pass-through = %.2f\n", ratio.round, ratio.cpu, ratio.rss)
+	}
+	b.WriteString("\nCPU s/s: the collector's user+system CPU seconds per wall second over the measurement (alumet-sim, the load, runs in its own process: ")
+	for i, r := range res.Runs {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%.3f", r.SimCPUPerS)
+	}
+	b.WriteString(" s/s). Peak RSS: VmHWM of the collector, startup included.\n")
+	return b.String()
+}
+
+type ratio struct {
+	round    int
+	cpu, rss float64
+}
+
+func ratios(res *Results) []ratio {
+	var out []ratio
+	for round := 0; ; round++ {
+		var sci, pass *Run
+		for i := range res.Runs {
+			r := &res.Runs[i]
+			if r.Round != round {
+				continue
+			}
+			switch r.Pipeline {
+			case "sci":
+				sci = r
+			case "passthrough":
+				pass = r
+			}
+		}
+		if sci == nil && pass == nil {
+			return out
+		}
+		if sci != nil && pass != nil && pass.CPUPerS > 0 && pass.PeakRSSBytes > 0 {
+			out = append(out, ratio{round, sci.CPUPerS / pass.CPUPerS, float64(sci.PeakRSSBytes) / float64(pass.PeakRSSBytes)})
+		}
+	}
+}
+
+func percent(f float64) string {
+	if f < 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.0f %%", 100*f)
+}
