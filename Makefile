@@ -16,7 +16,7 @@ SYSTEM_DEPS := prometheus:prometheus promtool:prometheus
 COMPONENT_SOURCES := $(shell find receiver processor exporter extension semconv internal cmd pkg -name '*.go' -not -name '*_test.go' 2>/dev/null) \
 	$(shell find receiver processor exporter extension -name '*.yaml' -path '*internal*' -prune -o -name '*.yaml' -print 2>/dev/null)
 
-.PHONY: all build run test unit e2e deps generate check-generate lint bench fuzz clean tools alumet-sim kube-scheduler integration bench-integration
+.PHONY: all build run test unit e2e deps generate check-generate lint bench fuzz clean tools alumet-sim kube-scheduler integration bench-integration bench-scale
 
 all: build
 
@@ -108,9 +108,13 @@ $(KUBE_SCHEDULER): $(SCHEDULER_SOURCES)
 integration: $(KUBE_SCHEDULER) deps
 	cd schedulerplugin && ECOTEL_KUBE_SCHEDULER=$(KUBE_SCHEDULER) $(GO) test -count=1 -tags integration -run Integration ./...
 
-## bench-integration: scheduling throughput, default profile vs SCIScore, on an in-process cluster
+## bench-integration: scheduling throughput, default profile vs SCIScore, on an in-process cluster (NODES=500 by default)
 bench-integration: $(KUBE_SCHEDULER)
-	cd schedulerplugin && ECOTEL_KUBE_SCHEDULER=$(KUBE_SCHEDULER) $(GO) test -tags integration -run '^$$' -bench Integration -benchtime=$${BENCHTIME:-500x} -count=$${COUNT:-1} ./test/integration/
+	cd schedulerplugin && ECOTEL_KUBE_SCHEDULER=$(KUBE_SCHEDULER) ECOTEL_BENCH_NODES=$${NODES:-500} $(GO) test -tags integration -run '^$$' -bench Integration -benchtime=$${BENCHTIME:-500x} -count=$${COUNT:-1} ./test/integration/
+
+## bench-scale: one gateway at 5,000 nodes / 150,000 pods, sci vs pass-through (long; SIZES="500 1000 5000"; results in _build/bench-scale)
+bench-scale: build $(BIN)/alumet-sim
+	scripts/bench-scale.sh
 
 clean:
 	rm -rf _build bin bench.txt
