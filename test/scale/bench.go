@@ -91,13 +91,18 @@ func run(cfg *config, log *slog.Logger) (*Results, error) {
 	}
 	res := &Results{Started: time.Now().UTC(), Nodes: cfg.nodes, Pods: cfg.nodes * cfg.podsPerNode,
 		SimInterval: cfg.simInterval.String(), Flush: cfg.flush.String(), CPUs: numCPU(),
-		SCI: fmt.Sprintf("window %v, interval %v, delay %v, output.pods %s, drop_inputs %v", cfg.window, cfg.interval, cfg.delay, cfg.podsInOutput, cfg.dropInputs)}
+		SCI: fmt.Sprintf("window %v, interval %v, delay %v", cfg.window, cfg.interval, cfg.delay)}
 	inventory := filepath.Join(cfg.out, "inventory.yaml")
 	log.Info("generating inventory", "nodes", cfg.nodes, "pods", res.Pods)
 	if err := writeInventory(cfg, inventory); err != nil {
 		return nil, err
 	}
 	order := strings.Split(cfg.pipelines, ",")
+	for _, p := range order {
+		if _, err := parseVariant(cfg, p); err != nil {
+			return nil, err
+		}
+	}
 	for round := range cfg.rounds {
 		for i := range order {
 			p := order[i]
@@ -140,7 +145,11 @@ func runPipeline(cfg *config, log *slog.Logger, pipeline string, round int, inve
 		return nil, err
 	}
 	ep := endpoints{relay: ports[0], prometheus: ports[1], health: ports[2], pprof: ports[3], telemetry: ports[4]}
-	yaml, err := collectorConfig(cfg, pipeline, inventory, ep)
+	v, err := parseVariant(cfg, pipeline)
+	if err != nil {
+		return nil, err
+	}
+	yaml, err := collectorConfig(cfg, v, inventory, ep)
 	if err != nil {
 		return nil, err
 	}
@@ -172,10 +181,10 @@ func runPipeline(cfg *config, log *slog.Logger, pipeline string, round int, inve
 	// the count can be checked against the cluster).
 	freshMetric, expect := "hw_host_energy_joules_total", cfg.nodes
 	var skip []string
-	if pipeline == "sci" {
+	if v.sci {
 		freshMetric, expect = "eco_sci_score_grams", cfg.nodes+cfg.nodes*cfg.podsPerNode
 		skip = []string{`eco_sci_scope="deployment"`, `eco_sci_scope="namespace"`}
-		if cfg.podsInOutput == "none" {
+		if v.pods == "none" {
 			expect = cfg.nodes
 		}
 	}

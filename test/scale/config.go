@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"text/template"
 )
 
@@ -47,6 +48,8 @@ exporters:
       included: ["k8s.*", "eco.*", "container.id", "cloud.*", "host.type"]
     metric_expiration: 5m
     send_timestamps: true
+    # otel_scope_* labels would add ~100 bytes to every line.
+    without_scope_info: true
 service:
   extensions: [health_check, pprof]
   telemetry:
@@ -62,10 +65,37 @@ service:
       exporters: [prometheus]
 `))
 
-func collectorConfig(cfg *config, pipeline, inventory string, ep endpoints) (string, error) {
-	if pipeline != "sci" && pipeline != "passthrough" {
-		return "", fmt.Errorf("unknown pipeline %q (sci or passthrough)", pipeline)
+// variant is one pipeline to measure, parsed from its name: "passthrough",
+// or "sci" with optional suffixes "-pods-full|score|none" (output.pods,
+// default -sci-pods) and "-drop" (drop_inputs, default -sci-drop-inputs).
+type variant struct {
+	sci        bool
+	pods       string
+	dropInputs bool
+}
+
+func parseVariant(cfg *config, name string) (variant, error) {
+	if name == "passthrough" {
+		return variant{}, nil
 	}
+	rest, ok := strings.CutPrefix(name, "sci")
+	if !ok {
+		return variant{}, fmt.Errorf("unknown pipeline %q (passthrough, or sci with -pods-full|-pods-score|-pods-none and -drop suffixes)", name)
+	}
+	v := variant{sci: true, pods: cfg.podsInOutput, dropInputs: cfg.dropInputs}
+	if r, ok := strings.CutSuffix(rest, "-drop"); ok {
+		v.dropInputs, rest = true, r
+	}
+	if r, ok := strings.CutPrefix(rest, "-pods-"); ok {
+		v.pods, rest = r, ""
+	}
+	if rest != "" || (v.pods != "full" && v.pods != "score" && v.pods != "none") {
+		return variant{}, fmt.Errorf("unknown pipeline %q (passthrough, or sci with -pods-full|-pods-score|-pods-none and -drop suffixes)", name)
+	}
+	return v, nil
+}
+
+func collectorConfig(cfg *config, v variant, inventory string, ep endpoints) (string, error) {
 	host, port, err := splitHostPort(ep.telemetry)
 	if err != nil {
 		return "", err
@@ -82,7 +112,7 @@ func collectorConfig(cfg *config, pipeline, inventory string, ep endpoints) (str
 		"Flush": cfg.flush, "Repo": cfg.repo, "Inventory": inv,
 		"Window": cfg.window, "Interval": cfg.interval, "Delay": cfg.delay,
 		"MaxNodes": max(cfg.nodes*11/10, 10), "MaxPods": max(pods*11/10, 10),
-		"PodsInOutput": cfg.podsInOutput, "DropInputs": cfg.dropInputs, "SCI": pipeline == "sci",
+		"PodsInOutput": v.pods, "DropInputs": v.dropInputs, "SCI": v.sci,
 	})
 	return b.String(), err
 }

@@ -66,8 +66,9 @@ func markdown(res *Results) string {
 	}
 	b.WriteString("\n")
 	for _, ratio := range ratios(res) {
-		fmt.Fprintf(&b, "- round %d: CPU sci / pass-through = **%.2f**, peak RSS sci / pass-through = %.2f\n", ratio.round, ratio.cpu, ratio.rss)
+		fmt.Fprintf(&b, "- round %d: CPU %s / pass-through = **%.2f**, peak RSS %s / pass-through = %.2f\n", ratio.round, ratio.pipeline, ratio.cpu, ratio.pipeline, ratio.rss)
 	}
+	b.WriteString("\nPipelines: `passthrough` = receivers → memory_limiter → batch → prometheus; `sci…` adds the sci processor (`-pods-X`: output.pods X; `-drop`: drop_inputs, the raw inputs are not re-exposed).\n")
 	b.WriteString("\nCPU s/s: the collector's user+system CPU seconds per wall second over the measurement (alumet-sim, the load, runs in its own process: ")
 	for i, r := range res.Runs {
 		if i > 0 {
@@ -81,30 +82,35 @@ func markdown(res *Results) string {
 
 type ratio struct {
 	round    int
+	pipeline string
 	cpu, rss float64
 }
 
+// ratios compares every sci variant with the pass-through of its round.
 func ratios(res *Results) []ratio {
 	var out []ratio
 	for round := 0; ; round++ {
-		var sci, pass *Run
+		var pass *Run
+		var scis []*Run
 		for i := range res.Runs {
 			r := &res.Runs[i]
 			if r.Round != round {
 				continue
 			}
-			switch r.Pipeline {
-			case "sci":
-				sci = r
-			case "passthrough":
+			if r.Pipeline == "passthrough" {
 				pass = r
+			} else {
+				scis = append(scis, r)
 			}
 		}
-		if sci == nil && pass == nil {
+		if pass == nil && len(scis) == 0 {
 			return out
 		}
-		if sci != nil && pass != nil && pass.CPUPerS > 0 && pass.PeakRSSBytes > 0 {
-			out = append(out, ratio{round, sci.CPUPerS / pass.CPUPerS, float64(sci.PeakRSSBytes) / float64(pass.PeakRSSBytes)})
+		if pass == nil || pass.CPUPerS <= 0 || pass.PeakRSSBytes <= 0 {
+			continue
+		}
+		for _, s := range scis {
+			out = append(out, ratio{round, s.Pipeline, s.CPUPerS / pass.CPUPerS, float64(s.PeakRSSBytes) / float64(pass.PeakRSSBytes)})
 		}
 	}
 }

@@ -22,22 +22,22 @@ import (
 func TestE2EBenchScaleSmoke(t *testing.T) {
 	root := e2e.RepoRoot(t)
 	cfg := &config{
-		nodes: 50, podsPerNode: 5, rounds: 1, pipelines: "sci,passthrough",
+		nodes: 50, podsPerNode: 5, rounds: 1,
 		warmup: 22 * time.Second, measure: 10 * time.Second, scrapeEvery: 5 * time.Second,
 		simInterval: time.Second, flush: 2 * time.Second,
 		window: 10 * time.Second, interval: 5 * time.Second, delay: 3 * time.Second,
-		podsInOutput: "full",
-		otelcol:      e2e.CollectorBinary(t),
-		alumetSim:    e2e.LookBinary(t, "ALUMET_SIM", "bin/alumet-sim", "", "run `make alumet-sim` (make e2e builds it)"),
-		repo:         root,
-		out:          t.TempDir(),
+		podsInOutput: "full", pipelines: "sci,passthrough,sci-pods-score-drop",
+		otelcol:   e2e.CollectorBinary(t),
+		alumetSim: e2e.LookBinary(t, "ALUMET_SIM", "bin/alumet-sim", "", "run `make alumet-sim` (make e2e builds it)"),
+		repo:      root,
+		out:       t.TempDir(),
 	}
 	res, err := run(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Runs) != 2 {
-		t.Fatalf("%d runs, want 2", len(res.Runs))
+	if len(res.Runs) != 3 {
+		t.Fatalf("%d runs, want 3", len(res.Runs))
 	}
 	for _, r := range res.Runs {
 		if r.CPUPerS <= 0 || r.PeakRSSBytes <= 0 || r.PointsPerS <= 0 || r.ExportedPerS <= 0 {
@@ -62,7 +62,7 @@ func TestE2EBenchScaleSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(md), "CPU sci / pass-through = **") {
+	if !strings.Contains(string(md), "CPU sci / pass-through = **") || !strings.Contains(string(md), "CPU sci-pods-score-drop / pass-through = **") {
 		t.Errorf("results.md has no ratio:\n%s", md)
 	}
 	if _, err := os.Stat(filepath.Join(cfg.out, "results.json")); err != nil {
