@@ -59,6 +59,13 @@ type Config struct {
 
 	Output OutputConfig `mapstructure:"output"`
 
+	// NodesWithoutEnergy is what becomes of nodes known from the hardware
+	// catalog that sent this processor no energy within limits.series_ttl:
+	// "report" (default: ranking signal from the profile's power, windows
+	// counted unavailable with no_energy) or "skip" (nothing), for gateways
+	// that each receive a shard of the nodes' energy but the whole inventory.
+	NodesWithoutEnergy string `mapstructure:"nodes_without_energy"`
+
 	// prevent unkeyed literal initialization
 	_ struct{}
 }
@@ -107,6 +114,12 @@ const (
 	// PodOutputNone emits nothing per pod; pods still make up the
 	// deployment and namespace roll-ups and their node's split.
 	PodOutputNone = "none"
+)
+
+// nodes_without_energy values.
+const (
+	NodesWithoutEnergyReport = "report"
+	NodesWithoutEnergySkip   = "skip"
 )
 
 // OutputConfig bounds what the processor emits, for large clusters: a pod
@@ -183,6 +196,12 @@ func (c *Config) Validate() error {
 	default:
 		bad("output.pods: %q is not %q, %q or %q (default %q; use %q or %q to bound the series of large clusters)",
 			c.Output.Pods, PodOutputFull, PodOutputScore, PodOutputNone, PodOutputFull, PodOutputScore, PodOutputNone)
+	}
+	switch c.NodesWithoutEnergy {
+	case NodesWithoutEnergyReport, NodesWithoutEnergySkip:
+	default:
+		bad("nodes_without_energy: %q is not %q or %q (default %q; %q on gateways behind the node_shard exporter)",
+			c.NodesWithoutEnergy, NodesWithoutEnergyReport, NodesWithoutEnergySkip, NodesWithoutEnergyReport, NodesWithoutEnergySkip)
 	}
 	l := c.Limits
 	if l.SeriesTTL < 2*c.interval() {

@@ -26,7 +26,7 @@ func (e *evaluator) signals(nowNs int64) []signal {
 	maxAge := int64(e.p.cfg.HardwareMaxAge)
 	for _, name := range e.nodeNames {
 		n := store.Nodes[name]
-		if n == nil || !e.hardwareOK(n, nowNs) || !n.VCPUs.FreshAt(nowNs, maxAge) {
+		if n == nil || !e.reportable(n, nowNs) || !e.hardwareOK(n, nowNs) || !n.VCPUs.FreshAt(nowNs, maxAge) {
 			continue
 		}
 		intensity, reason := e.zoneIntensity(n.Zone, nowNs)

@@ -291,6 +291,16 @@ func gridAgeNs(v, age state.Value, nowNs int64) int64 {
 	return nowNs - v.ReceivedT
 }
 
+// reportable says whether the node is this processor's to report: always,
+// unless nodes_without_energy is skip and no energy arrived for it within
+// the series TTL (another gateway has it).
+func (e *evaluator) reportable(n *state.Node, nowNs int64) bool {
+	if e.p.cfg.NodesWithoutEnergy != NodesWithoutEnergySkip {
+		return true
+	}
+	return n.Energy.ReceivedT != 0 && nowNs-n.Energy.ReceivedT <= int64(e.p.cfg.Limits.SeriesTTL)
+}
+
 // hardwareOK reports whether the node's PUE, TE and EL are known and fresh.
 func (e *evaluator) hardwareOK(n *state.Node, nowNs int64) bool {
 	maxAge := int64(e.p.cfg.HardwareMaxAge)
@@ -403,6 +413,9 @@ func (e *evaluator) computeWindow(fromNs, toNs, nowNs int64, out *windowResults)
 	slices.Sort(e.nodeNames)
 	for _, name := range e.nodeNames {
 		n := store.Nodes[name]
+		if !e.reportable(n, nowNs) {
+			continue
+		}
 		pods := e.podsByNode[name]
 		slices.SortFunc(pods, func(a, b *state.Pod) int { return compareStrings(a.UID, b.UID) })
 		e.computeNode(n, pods, fromNs, toNs, nowNs, windowS, maxGap, out)

@@ -107,3 +107,45 @@ func TestPodOutputLevels(t *testing.T) {
 		t.Errorf("staleness markers for the departed pod: %v, want one %s", markers, semconv.MetricSCIScore)
 	}
 }
+
+// TestNodesWithoutEnergySkip: a gateway that receives the energy of some
+// nodes (its shard) but the hardware of all reports, with skip, only its
+// own nodes — no ranking signal and no unavailability for the others —
+// and with report (the default) counts the others as no_energy.
+func TestNodesWithoutEnergySkip(t *testing.T) {
+	all := synthetic.Demo(t0.Add(-time.Hour))
+	shard := *all
+	shard.Nodes, shard.Pods = all.Nodes[:3], nil
+	for _, p := range all.Pods {
+		if p.Node == all.Nodes[0].Name || p.Node == all.Nodes[1].Name || p.Node == all.Nodes[2].Name {
+			shard.Pods = append(shard.Pods, p)
+		}
+	}
+	run := func(mode string) []point {
+		h := newHarness(t, func(cfg *Config) { cfg.NodesWithoutEnergy = mode })
+		h.now = t0
+		h.consume(all.Grid(h.now, 600))
+		h.consume(all.Hardware(h.now))
+		for d := time.Duration(0); d <= 90*time.Second; d += 5 * time.Second {
+			h.now = t0.Add(d)
+			h.consume(shard.Energy(h.now))
+		}
+		return points(h.evaluate(80 * time.Second))
+	}
+	for _, mode := range []string{NodesWithoutEnergyReport, NodesWithoutEnergySkip} {
+		pts := run(mode)
+		for i, n := range all.Nodes {
+			own := i < 3
+			_, sci := find(pts, semconv.MetricSCIScore, nodeMatch(n.Name))
+			_, ranked := find(pts, semconv.MetricNodeCarbonPerVCPU, map[string]string{semconv.AttrK8sNodeName: n.Name})
+			_, unavailable := find(pts, semconv.MetricSCIUnavailable, map[string]string{semconv.AttrK8sNodeName: n.Name, semconv.AttrSCIReason: semconv.AttrSCIReasonNoEnergy})
+			if sci != own {
+				t.Errorf("%s: node %s SCI %v, want %v", mode, n.Name, sci, own)
+			}
+			wantOthers := mode == NodesWithoutEnergyReport && !own
+			if !own && (ranked != wantOthers || unavailable != wantOthers) {
+				t.Errorf("%s: node %s without energy here: ranking %v, no_energy %v; want %v", mode, n.Name, ranked, unavailable, wantOthers)
+			}
+		}
+	}
+}
