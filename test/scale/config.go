@@ -32,6 +32,7 @@ receivers:
 processors:
   memory_limiter: {check_interval: 1s, limit_percentage: 80, spike_limit_percentage: 20}
   batch: {timeout: 1s, send_batch_size: 8192}
+{{- if .SCI}}
   sci:
     window: {{.Window}}
     interval: {{.Interval}}
@@ -40,6 +41,7 @@ processors:
     limits: {max_nodes: {{.MaxNodes}}, max_pods: {{.MaxPods}}}
     output: {pods: {{.PodsInOutput}}}
     drop_inputs: {{.DropInputs}}
+{{- end}}
 exporters:
   prometheus:
     endpoint: "{{.Prometheus}}"
