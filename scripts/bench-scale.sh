@@ -2,9 +2,14 @@
 # `make bench-scale`: the scale benchmark of BENCHMARKS.md ("Scale: one
 # gateway"). For each cluster size in SIZES it runs alumet-sim's Alumet
 # agents, the entsoe replay and the hardwarecatalog static inventory
-# through one otelcol-eco gateway twice — with the sci processor and
-# through a pass-through pipeline — and writes results.md / results.json
-# per size under OUT, plus OUT/summary.md. About 8 minutes per size and
+# through one otelcol-eco gateway once per pipeline, one after the other —
+# passthrough (receivers → memory_limiter → batch → prometheus), and the
+# same with the sci processor: sci-pods-none (inputs re-exposed as by the
+# pass-through, SCI per node/deployment/namespace: the processor's own
+# overhead) and sci-pods-score-drop (per-pod SCI score, inputs dropped: the
+# large-cluster settings of docs/scaling.md); "sci" alone is the default
+# output (10 series per pod; too big for one gateway at 5,000 nodes) — and
+# writes results.md / results.json per size under OUT, plus OUT/summary.md. About 8 minutes per size and
 # round at the defaults; not part of `make test` (its 50-node smoke version,
 # test/scale TestE2EBenchScaleSmoke, is).
 #
@@ -18,6 +23,8 @@
 #   MEASURE        measurement span                        (120s)
 #   SCI_PODS       sci output.pods: full, score or none    (full)
 #   DROP_INPUTS    sci drop_inputs                         (false)
+#   PIPELINES      pipelines, in the first round's order   (passthrough,sci-pods-none,sci-pods-score-drop)
+#   GOMEMLIMIT_COLLECTOR  GOMEMLIMIT of the collector      (unset)
 #   OUT            results directory                       (_build/bench-scale)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,7 +43,8 @@ for n in $SIZES; do
   dir="$OUT/$n"
   _build/bench-scale-driver -nodes "$n" -pods-per-node "${PODS_PER_NODE:-30}" -rounds "${ROUNDS:-1}" \
     -warmup "${WARMUP:-100s}" -measure "${MEASURE:-120s}" -sci-pods "${SCI_PODS:-full}" \
-    -sci-drop-inputs="${DROP_INPUTS:-false}" -out "$dir" "$@"
+    -sci-drop-inputs="${DROP_INPUTS:-false}" -gomemlimit "${GOMEMLIMIT_COLLECTOR:-}" \
+    -pipelines "${PIPELINES:-passthrough,sci-pods-none,sci-pods-score-drop}" -out "$dir" "$@"
   # Keep the results, not the 150,000-pod inventory.
   rm -f "$dir/inventory.yaml"
   tail -n +3 "$dir/results.md" >> "$summary"

@@ -24,6 +24,7 @@ type config struct {
 	window, interval, delay       time.Duration
 	podsInOutput                  string
 	dropInputs                    bool
+	goMemLimit                    string
 	otelcol, alumetSim, repo, out string
 }
 
@@ -34,6 +35,7 @@ type Results struct {
 	Pods        int       `json:"pods"`
 	SimInterval string    `json:"sim_interval"`
 	Flush       string    `json:"flush"`
+	GoMemLimit  string    `json:"gomemlimit,omitempty"`
 	SCI         string    `json:"sci"`
 	CPUs        int       `json:"cpus"`
 	Runs        []Run     `json:"runs"`
@@ -90,7 +92,7 @@ func run(cfg *config, log *slog.Logger) (*Results, error) {
 		}
 	}
 	res := &Results{Started: time.Now().UTC(), Nodes: cfg.nodes, Pods: cfg.nodes * cfg.podsPerNode,
-		SimInterval: cfg.simInterval.String(), Flush: cfg.flush.String(), CPUs: numCPU(),
+		SimInterval: cfg.simInterval.String(), Flush: cfg.flush.String(), CPUs: numCPU(), GoMemLimit: cfg.goMemLimit,
 		SCI: fmt.Sprintf("window %v, interval %v, delay %v", cfg.window, cfg.interval, cfg.delay)}
 	inventory := filepath.Join(cfg.out, "inventory.yaml")
 	log.Info("generating inventory", "nodes", cfg.nodes, "pods", res.Pods)
@@ -157,7 +159,11 @@ func runPipeline(cfg *config, log *slog.Logger, pipeline string, round int, inve
 	if err := os.WriteFile(configPath, []byte(yaml), 0o644); err != nil {
 		return nil, err
 	}
-	col, err := startProcess(filepath.Join(dir, "otelcol.log"), cfg.otelcol, "--config", configPath)
+	var env []string
+	if cfg.goMemLimit != "" {
+		env = append(env, "GOMEMLIMIT="+cfg.goMemLimit)
+	}
+	col, err := startProcess(filepath.Join(dir, "otelcol.log"), env, cfg.otelcol, "--config", configPath)
 	if err != nil {
 		return nil, err
 	}
@@ -168,7 +174,7 @@ func runPipeline(cfg *config, log *slog.Logger, pipeline string, round int, inve
 		return nil, fmt.Errorf("collector not healthy: %w\n%s", err, col.tail())
 	}
 	simFor := cfg.warmup + cfg.measure + 10*time.Second
-	sim, err := startProcess(filepath.Join(dir, "alumet-sim.log"), cfg.alumetSim, "-inventory", inventory,
+	sim, err := startProcess(filepath.Join(dir, "alumet-sim.log"), nil, cfg.alumetSim, "-inventory", inventory,
 		"-relay", ep.relay, "-interval", cfg.simInterval.String(), "-duration", simFor.String(), "-log-pods", "0")
 	if err != nil {
 		return nil, err
@@ -288,12 +294,13 @@ type process struct {
 	done chan struct{}
 }
 
-func startProcess(logPath, bin string, args ...string) (*process, error) {
+func startProcess(logPath string, env []string, bin string, args ...string) (*process, error) {
 	f, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
 	}
 	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = f, f
 	if err := cmd.Start(); err != nil {
 		f.Close()

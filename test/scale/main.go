@@ -60,6 +60,7 @@ func parseFlags(args []string) (*config, error) {
 	fs.DurationVar(&c.delay, "delay", 10*time.Second, "sci delay")
 	fs.StringVar(&c.podsInOutput, "sci-pods", "full", "sci output.pods: full, score or none")
 	fs.BoolVar(&c.dropInputs, "sci-drop-inputs", false, "sci drop_inputs")
+	fs.StringVar(&c.goMemLimit, "gomemlimit", "", "GOMEMLIMIT of the collector (e.g. 900MiB; empty: unset)")
 	fs.StringVar(&c.otelcol, "otelcol", "_build/otelcol-eco", "otelcol-eco binary")
 	fs.StringVar(&c.alumetSim, "alumet-sim", "bin/alumet-sim", "alumet-sim binary")
 	fs.StringVar(&c.repo, "repo", ".", "repository root (replay data and catalog)")

@@ -52,8 +52,12 @@ func summarize(r *Run) summary {
 func markdown(res *Results) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# bench-scale %s\n\n", res.Started.Format("2006-01-02 15:04 MST"))
-	fmt.Fprintf(&b, "%d nodes, %d pods, alumet-sim interval %s, alumetbridge flush %s, sci %s, %d CPUs.\n\n",
+	fmt.Fprintf(&b, "%d nodes, %d pods, alumet-sim interval %s, alumetbridge flush %s, sci %s, %d CPUs",
 		res.Nodes, res.Pods, res.SimInterval, res.Flush, res.SCI, res.CPUs)
+	if res.GoMemLimit != "" {
+		fmt.Fprintf(&b, ", GOMEMLIMIT=%s", res.GoMemLimit)
+	}
+	b.WriteString(".\n\n")
 	b.WriteString("| pipeline | round | load avg (start→end) | CPU s/s | peak RSS | points/s in | datapoints/s exported | freshness: age p50 / max (s) | series updated each scrape (min) | fresh series / expected (min) | scrape time p50 / max (s) | scrape size (MB) |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for i := range res.Runs {
