@@ -65,6 +65,19 @@ func (g *otlpGateway) received() map[string]int {
 	return out
 }
 
+// start starts the exporter and shuts it down at the end of the test.
+func start(t *testing.T, e *shardExporter) {
+	t.Helper()
+	if err := e.start(context.Background(), componenttest.NewNopHost()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := e.shutdown(context.Background()); err != nil {
+			t.Error(err)
+		}
+	})
+}
+
 // nodeBatch is one energy datapoint for each of n nodes.
 func nodeBatch(n int) pmetric.Metrics {
 	md := pmetric.NewMetrics()
@@ -107,14 +120,7 @@ func TestEachNodeReachesExactlyOneGateway(t *testing.T) {
 		c.Resolver.Static = configoptional.Some(StaticResolverConfig{Hostnames: []string{b.addr, a.addr}})
 	})
 	ctx := context.Background()
-	if err := e.start(ctx, componenttest.NewNopHost()); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := e.shutdown(ctx); err != nil {
-			t.Error(err)
-		}
-	}()
+	start(t, e)
 	const n = 300
 	for range 2 { // twice: the same node goes to the same gateway again
 		if err := e.consume(ctx, nodeBatch(n)); err != nil {
@@ -192,14 +198,7 @@ func TestDNSResolverFollowsTheService(t *testing.T) {
 		return append([]string(nil), answer...), nil
 	}
 	ctx := context.Background()
-	if err := e.start(ctx, componenttest.NewNopHost()); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := e.shutdown(ctx); err != nil {
-			t.Error(err)
-		}
-	}()
+	start(t, e)
 	if err := e.consume(ctx, nodeBatch(10)); err != errNoGateway {
 		t.Fatalf("consume before any gateway resolved: %v, want errNoGateway", err)
 	}
