@@ -58,19 +58,48 @@ type tally struct {
 // identity is the join keys of one resource, read once per resource.
 type identity struct {
 	node, podUID, podName, namespace, deployment, zone, profile, level string
+	// pod is the pod the resource's own pod identity resolved to in this
+	// batch, reused by its datapoints that carry no pod identity of their
+	// own (nil until resolved).
+	pod *state.Pod
 }
 
+// readIdentity reads the join keys in one pass over the attributes (one
+// Get per key would scan them once per key).
 func readIdentity(res pcommon.Map) identity {
-	return identity{
-		node:       strAttr(res, semconv.AttrK8sNodeName),
-		podUID:     strAttr(res, semconv.AttrK8sPodUID),
-		podName:    strAttr(res, semconv.AttrK8sPodName),
-		namespace:  strAttr(res, semconv.AttrK8sNamespaceName),
-		deployment: strAttr(res, semconv.AttrK8sDeploymentName),
-		zone:       strAttr(res, semconv.AttrGridZoneCode),
-		profile:    strAttr(res, semconv.AttrHardwareProfile),
-		level:      strAttr(res, semconv.AttrEnergyAttributionLevel),
-	}
+	var id identity
+	id.overlay(res)
+	return id
+}
+
+// overlay sets the join keys present in m, and reports whether m holds
+// any pod identity (uid, name, namespace, node or deployment).
+func (id *identity) overlay(m pcommon.Map) (podKeys bool) {
+	m.Range(func(k string, v pcommon.Value) bool {
+		if v.Type() != pcommon.ValueTypeStr || v.Str() == "" {
+			return true
+		}
+		switch k {
+		case semconv.AttrK8sNodeName:
+			id.node, podKeys = v.Str(), true
+		case semconv.AttrK8sPodUID:
+			id.podUID, podKeys = v.Str(), true
+		case semconv.AttrK8sPodName:
+			id.podName, podKeys = v.Str(), true
+		case semconv.AttrK8sNamespaceName:
+			id.namespace, podKeys = v.Str(), true
+		case semconv.AttrK8sDeploymentName:
+			id.deployment, podKeys = v.Str(), true
+		case semconv.AttrGridZoneCode:
+			id.zone = v.Str()
+		case semconv.AttrHardwareProfile:
+			id.profile = v.Str()
+		case semconv.AttrEnergyAttributionLevel:
+			id.level = v.Str()
+		}
+		return true
+	})
+	return podKeys
 }
 
 func strAttr(m pcommon.Map, key string) string {
@@ -219,24 +248,34 @@ func (p *sciProcessor) ingestMetric(m pmetric.Metric, id *identity, nowNs int64,
 // identity. With energy set, container-level series are refused: they
 // overlap the pod level and must never be added to it.
 func (p *sciProcessor) podFor(dp pcommon.Map, id *identity, nowNs int64, t *tally, energy bool) *state.Pod {
-	if energy && pick(dp, semconv.AttrEnergyAttributionLevel, id.level) != semconv.AttrEnergyAttributionLevelPod {
+	// The datapoint's attributes take precedence over the resource's.
+	dpID, own := *id, false
+	if dp.Len() > 0 {
+		own = dpID.overlay(dp)
+	}
+	if energy && dpID.level != semconv.AttrEnergyAttributionLevelPod {
 		t.rejected[rejectContainerLevel]++
 		return nil
 	}
-	uid := pick(dp, semconv.AttrK8sPodUID, id.podUID)
-	if uid == "" {
+	if !own && id.pod != nil {
+		return id.pod // same identity as the resource's, already resolved
+	}
+	if dpID.podUID == "" {
 		t.rejected[rejectMissingIdentity]++
 		return nil
 	}
-	pod := p.store.Pod(uid, nowNs)
+	pod := p.store.Pod(dpID.podUID, nowNs)
 	if pod == nil {
 		t.rejected[rejectSeriesLimit]++
 		return nil
 	}
-	state.Update(&pod.Node, pick(dp, semconv.AttrK8sNodeName, id.node))
-	state.Update(&pod.Name, pick(dp, semconv.AttrK8sPodName, id.podName))
-	state.Update(&pod.Namespace, pick(dp, semconv.AttrK8sNamespaceName, id.namespace))
-	state.Update(&pod.Deployment, pick(dp, semconv.AttrK8sDeploymentName, id.deployment))
+	state.Update(&pod.Node, dpID.node)
+	state.Update(&pod.Name, dpID.podName)
+	state.Update(&pod.Namespace, dpID.namespace)
+	state.Update(&pod.Deployment, dpID.deployment)
+	if !own {
+		id.pod = pod
+	}
 	return pod
 }
 
