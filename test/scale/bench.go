@@ -61,9 +61,15 @@ type Run struct {
 	PointsPerS   float64 `json:"points_per_s"`
 	ExportedPerS float64 `json:"exported_points_per_s"`
 	// Scrapes of the Prometheus endpoint during the measurement.
-	Scrapes      []Scrape `json:"scrapes"`
-	FreshMetric  string   `json:"fresh_metric"`
-	ExpectSeries int      `json:"expect_series"`
+	Scrapes []Scrape `json:"scrapes"`
+	// EvaluationS is the sci processor's mean evaluation time (its own
+	// telemetry); VisibleAfterS = delay + EvaluationS is how long after
+	// the end of a window its SCI reaches the exporter: the freshness of
+	// the newest measurement in it.
+	EvaluationS   float64 `json:"evaluation_s,omitempty"`
+	VisibleAfterS float64 `json:"visible_after_s,omitempty"`
+	FreshMetric   string  `json:"fresh_metric"`
+	ExpectSeries  int     `json:"expect_series"`
 }
 
 // Scrape is one GET of the exporter's /metrics.
@@ -229,6 +235,10 @@ func runPipeline(cfg *config, log *slog.Logger, pipeline string, round int, inve
 	}
 	r.PointsPerS = (endTel.acceptedPoints - startTel.acceptedPoints) / elapsed
 	r.ExportedPerS = (endTel.exportedPoints - startTel.exportedPoints) / elapsed
+	if n := endTel.evals - startTel.evals; n > 0 {
+		r.EvaluationS = (endTel.evalS - startTel.evalS) / n
+		r.VisibleAfterS = cfg.delay.Seconds() + r.EvaluationS
+	}
 	return r, nil
 }
 

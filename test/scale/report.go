@@ -58,15 +58,19 @@ func markdown(res *Results) string {
 		fmt.Fprintf(&b, ", GOMEMLIMIT=%s", res.GoMemLimit)
 	}
 	b.WriteString(".\n\n")
-	b.WriteString("| pipeline | round | load avg (start→end) | CPU s/s | peak RSS | points/s in | datapoints/s exported | freshness: age p50 / max (s) | series updated each scrape (min) | fresh series / expected (min) | scrape time p50 / max (s) | scrape size (MB) |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| pipeline | round | load avg (start→end) | CPU s/s | peak RSS | points/s in | datapoints/s exported | freshness: age p50 / max (s) | series updated each scrape (min) | fresh series / expected (min) | scrape time p50 / max (s) | scrape size (MB) | sci evaluation (s) | SCI visible after window end (s) |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for i := range res.Runs {
 		r := &res.Runs[i]
 		s := summarize(r)
-		fmt.Fprintf(&b, "| %s | %d | %.1f→%.1f | %.3f | %.0f MiB | %.0f | %.0f | %.1f / %.1f (`%s`) | %s | %d / %d | %.2f / %.2f | %.1f |\n",
+		eval, visible := "—", "—"
+		if r.EvaluationS > 0 {
+			eval, visible = fmt.Sprintf("%.2f", r.EvaluationS), fmt.Sprintf("%.1f", r.VisibleAfterS)
+		}
+		fmt.Fprintf(&b, "| %s | %d | %.1f→%.1f | %.3f | %.0f MiB | %.0f | %.0f | %.1f / %.1f (`%s`) | %s | %d / %d | %.2f / %.2f | %.1f | %s | %s |\n",
 			r.Pipeline, r.Round, r.LoadAvgStart, r.LoadAvgEnd, r.CPUPerS, float64(r.PeakRSSBytes)/(1<<20),
 			r.PointsPerS, r.ExportedPerS, s.ageP50S, s.ageMaxS, r.FreshMetric, percent(s.updatedMin),
-			s.seriesMin, r.ExpectSeries, s.scrapeP50S, s.scrapeMaxS, s.sizeMB)
+			s.seriesMin, r.ExpectSeries, s.scrapeP50S, s.scrapeMaxS, s.sizeMB, eval, visible)
 	}
 	b.WriteString("\n")
 	for _, ratio := range ratios(res) {
@@ -80,7 +84,7 @@ func markdown(res *Results) string {
 		}
 		fmt.Fprintf(&b, "%.3f", r.SimCPUPerS)
 	}
-	b.WriteString(" s/s). Peak RSS: VmHWM of the collector, startup included.\n")
+	b.WriteString(" s/s). Peak RSS: VmHWM of the collector, startup included. Freshness: scrape time minus the sample's timestamp (for SCI, the end of its window, i.e. its newest measurement); SCI visible after window end = sci delay + mean evaluation time (the processor's own telemetry).\n")
 	return b.String()
 }
 

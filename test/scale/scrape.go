@@ -107,6 +107,8 @@ type telemetry struct {
 	acceptedPoints float64
 	// exportedPoints: datapoints the exporters were sent.
 	exportedPoints float64
+	// evalS and evals: the sci processor's evaluation time histogram's sum and count.
+	evalS, evals float64
 }
 
 func readTelemetry(url string) (telemetry, error) {
@@ -126,6 +128,10 @@ func readTelemetry(url string) (telemetry, error) {
 			dst = &t.acceptedPoints
 		case strings.HasPrefix(line, "otelcol_exporter_sent_metric_points"):
 			dst = &t.exportedPoints
+		case strings.HasPrefix(line, "otelcol_processor_sci_evaluation_duration_seconds_sum"):
+			dst = &t.evalS
+		case strings.HasPrefix(line, "otelcol_processor_sci_evaluation_duration_seconds_count"):
+			dst = &t.evals
 		default:
 			continue
 		}
