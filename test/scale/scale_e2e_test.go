@@ -23,7 +23,7 @@ func TestE2EBenchScaleSmoke(t *testing.T) {
 	root := e2e.RepoRoot(t)
 	cfg := &config{
 		nodes: 50, podsPerNode: 5, rounds: 1,
-		warmup: 22 * time.Second, measure: 10 * time.Second, scrapeEvery: 5 * time.Second,
+		warmup: 26 * time.Second, measure: 10 * time.Second, scrapeEvery: 5 * time.Second,
 		simInterval: time.Second, flush: 2 * time.Second,
 		window: 10 * time.Second, interval: 5 * time.Second, delay: 3 * time.Second,
 		podsInOutput: "full", pipelines: "sci,passthrough,sci-pods-score-drop",

@@ -128,9 +128,9 @@ func readTelemetry(url string) (telemetry, error) {
 			dst = &t.acceptedPoints
 		case strings.HasPrefix(line, "otelcol_exporter_sent_metric_points"):
 			dst = &t.exportedPoints
-		case strings.HasPrefix(line, "otelcol_processor_sci_evaluation_duration_seconds_sum"):
+		case strings.HasPrefix(line, "otelcol_processor_sci_evaluation_duration_sum"):
 			dst = &t.evalS
-		case strings.HasPrefix(line, "otelcol_processor_sci_evaluation_duration_seconds_count"):
+		case strings.HasPrefix(line, "otelcol_processor_sci_evaluation_duration_count"):
 			dst = &t.evals
 		default:
 			continue
