@@ -78,6 +78,7 @@ type Scrape struct {
 	Seconds float64   `json:"seconds"`
 	Bytes   int64     `json:"bytes"`
 	Lines   int       `json:"lines"`
+	Error   string    `json:"error,omitempty"`
 	fresh
 }
 
@@ -218,7 +219,12 @@ func runPipeline(cfg *config, log *slog.Logger, pipeline string, round int, inve
 		}
 		s, err := scrape("http://"+ep.prometheus+"/metrics", freshMetric, skip, last)
 		if err != nil {
-			return nil, fmt.Errorf("scrape exporter: %w", err)
+			// A scrape the exporter cannot serve is a result, not the end of the run.
+			s.Error = err.Error()
+			s.Seconds = time.Since(s.At).Seconds()
+			log.Warn("scrape failed", "pipeline", pipeline, "seconds", s.Seconds, "error", err)
+			r.Scrapes = append(r.Scrapes, s)
+			continue
 		}
 		log.Info("scrape", "pipeline", pipeline, "seconds", s.Seconds, "bytes", s.Bytes, "series", s.Series,
 			"age_p50_s", s.AgeP50S, "age_max_s", s.AgeMaxS, "updated", s.Updated)

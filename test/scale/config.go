@@ -45,6 +45,9 @@ processors:
 exporters:
   prometheus:
     endpoint: "{{.Prometheus}}"
+    # Large expositions take longer than the default to write; the time a
+    # scrape takes is measured (Prometheus' own scrape_timeout is 10s).
+    write_timeout: 2m
     translation_strategy: UnderscoreEscapingWithSuffixes
     resource_constant_labels:
       included: ["k8s.*", "eco.*", "container.id", "cloud.*", "host.type"]

@@ -24,23 +24,33 @@ func writeResults(dir string, res *Results) error {
 type summary struct {
 	scrapeP50S, scrapeMaxS, sizeMB float64
 	ageP50S, ageMaxS, updatedMin   float64
-	seriesMin                      int
+	seriesMin, failed              int
 }
 
 func summarize(r *Run) summary {
 	s := summary{updatedMin: -1, seriesMin: -1}
 	var times []float64
+	ok := 0
 	for _, sc := range r.Scrapes {
+		if sc.Error != "" {
+			s.failed++
+			times = append(times, sc.Seconds)
+			continue
+		}
 		times = append(times, sc.Seconds)
 		s.sizeMB = max(s.sizeMB, float64(sc.Bytes)/1e6)
 		s.ageMaxS = max(s.ageMaxS, sc.AgeMaxS)
-		s.ageP50S += sc.AgeP50S / float64(len(r.Scrapes))
+		s.ageP50S += sc.AgeP50S
+		ok++
 		if sc.Updated >= 0 && (s.updatedMin < 0 || sc.Updated < s.updatedMin) {
 			s.updatedMin = sc.Updated
 		}
 		if s.seriesMin < 0 || sc.Series < s.seriesMin {
 			s.seriesMin = sc.Series
 		}
+	}
+	if ok > 0 {
+		s.ageP50S /= float64(ok)
 	}
 	if len(times) > 0 {
 		slices.Sort(times)
@@ -67,10 +77,14 @@ func markdown(res *Results) string {
 		if r.EvaluationS > 0 {
 			eval, visible = fmt.Sprintf("%.2f", r.EvaluationS), fmt.Sprintf("%.1f", r.VisibleAfterS)
 		}
-		fmt.Fprintf(&b, "| %s | %d | %.1f→%.1f | %.3f | %.0f MiB | %.0f | %.0f | %.1f / %.1f (`%s`) | %s | %d / %d | %.2f / %.2f | %.1f | %s | %s |\n",
+		scrapes := fmt.Sprintf("%.2f / %.2f", s.scrapeP50S, s.scrapeMaxS)
+		if s.failed > 0 {
+			scrapes += fmt.Sprintf(" (**%d of %d failed**)", s.failed, len(r.Scrapes))
+		}
+		fmt.Fprintf(&b, "| %s | %d | %.1f→%.1f | %.3f | %.0f MiB | %.0f | %.0f | %.1f / %.1f (`%s`) | %s | %d / %d | %s | %.1f | %s | %s |\n",
 			r.Pipeline, r.Round, r.LoadAvgStart, r.LoadAvgEnd, r.CPUPerS, float64(r.PeakRSSBytes)/(1<<20),
 			r.PointsPerS, r.ExportedPerS, s.ageP50S, s.ageMaxS, r.FreshMetric, percent(s.updatedMin),
-			s.seriesMin, r.ExpectSeries, s.scrapeP50S, s.scrapeMaxS, s.sizeMB, eval, visible)
+			s.seriesMin, r.ExpectSeries, scrapes, s.sizeMB, eval, visible)
 	}
 	b.WriteString("\n")
 	for _, ratio := range ratios(res) {
