@@ -66,10 +66,13 @@ type Run struct {
 	// telemetry); VisibleAfterS = delay + EvaluationS is how long after
 	// the end of a window its SCI reaches the exporter: the freshness of
 	// the newest measurement in it.
-	EvaluationS   float64 `json:"evaluation_s,omitempty"`
-	VisibleAfterS float64 `json:"visible_after_s,omitempty"`
-	FreshMetric   string  `json:"fresh_metric"`
-	ExpectSeries  int     `json:"expect_series"`
+	EvaluationS float64 `json:"evaluation_s,omitempty"`
+	// Windows are the sci processor's windows computed and unavailable
+	// (by scope and reason) during the measurement.
+	Windows       map[string]float64 `json:"windows,omitempty"`
+	VisibleAfterS float64            `json:"visible_after_s,omitempty"`
+	FreshMetric   string             `json:"fresh_metric"`
+	ExpectSeries  int                `json:"expect_series"`
 }
 
 // Scrape is one GET of the exporter's /metrics.
@@ -241,6 +244,14 @@ func runPipeline(cfg *config, log *slog.Logger, pipeline string, round int, inve
 	}
 	r.PointsPerS = (endTel.acceptedPoints - startTel.acceptedPoints) / elapsed
 	r.ExportedPerS = (endTel.exportedPoints - startTel.exportedPoints) / elapsed
+	for k, v := range endTel.windows {
+		if d := v - startTel.windows[k]; d > 0 {
+			if r.Windows == nil {
+				r.Windows = map[string]float64{}
+			}
+			r.Windows[k] = d
+		}
+	}
 	if n := endTel.evals - startTel.evals; n > 0 {
 		r.EvaluationS = (endTel.evalS - startTel.evalS) / n
 		r.VisibleAfterS = cfg.delay.Seconds() + r.EvaluationS

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -89,6 +90,16 @@ func markdown(res *Results) string {
 	b.WriteString("\n")
 	for _, ratio := range ratios(res) {
 		fmt.Fprintf(&b, "- round %d: CPU %s / pass-through = **%.2f**, peak RSS %s / pass-through = %.2f\n", ratio.round, ratio.pipeline, ratio.cpu, ratio.pipeline, ratio.rss)
+	}
+	for _, r := range res.Runs {
+		if len(r.Windows) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "- %s: sci windows during the measurement:", r.Pipeline)
+		for _, k := range slices.Sorted(maps.Keys(r.Windows)) {
+			fmt.Fprintf(&b, " %s %.0f;", k, r.Windows[k])
+		}
+		b.WriteString("\n")
 	}
 	b.WriteString("\nPipelines: `passthrough` = receivers → memory_limiter → batch → prometheus; `sci…` adds the sci processor (`-pods-X`: output.pods X; `-drop`: drop_inputs, the raw inputs are not re-exposed).\n")
 	b.WriteString("\nCPU s/s: the collector's user+system CPU seconds per wall second over the measurement (alumet-sim, the load, runs in its own process: ")

@@ -109,10 +109,13 @@ type telemetry struct {
 	exportedPoints float64
 	// evalS and evals: the sci processor's evaluation time histogram's sum and count.
 	evalS, evals float64
+	// windows: the sci processor's windows computed and unavailable, by
+	// their label set ("computed{eco_sci_scope=\"node\"}", …).
+	windows map[string]float64
 }
 
 func readTelemetry(url string) (telemetry, error) {
-	var t telemetry
+	t := telemetry{windows: map[string]float64{}}
 	resp, err := http.Get(url)
 	if err != nil {
 		return t, err
@@ -124,6 +127,12 @@ func readTelemetry(url string) (telemetry, error) {
 		line := sc.Text()
 		var dst *float64
 		switch {
+		case strings.HasPrefix(line, "otelcol_processor_sci_windows_"):
+			i := strings.LastIndexByte(line, ' ')
+			if v, err := strconv.ParseFloat(line[i+1:], 64); err == nil {
+				t.windows[strings.TrimPrefix(line[:i], "otelcol_processor_sci_windows_")] = v
+			}
+			continue
 		case strings.HasPrefix(line, "otelcol_receiver_alumetbridge_points") && strings.Contains(line, `outcome="accepted"`):
 			dst = &t.acceptedPoints
 		case strings.HasPrefix(line, "otelcol_exporter_sent_metric_points"):
