@@ -183,9 +183,10 @@ func runPipeline(cfg *config, log *slog.Logger, pipeline string, round int, inve
 	if err := waitHTTP(ctx, "http://"+ep.health+"/", col); err != nil {
 		return nil, fmt.Errorf("collector not healthy: %w\n%s", err, col.tail())
 	}
-	simFor := cfg.warmup + cfg.measure + 10*time.Second
+	// The simulator runs until stopped (after the last scrape, however long
+	// the scrapes take), so the load lasts the whole measurement.
 	sim, err := startProcess(filepath.Join(dir, "alumet-sim.log"), nil, cfg.alumetSim, "-inventory", inventory,
-		"-relay", ep.relay, "-interval", cfg.simInterval.String(), "-duration", simFor.String(), "-log-pods", "0")
+		"-relay", ep.relay, "-interval", cfg.simInterval.String(), "-log-pods", "0")
 	if err != nil {
 		return nil, err
 	}
@@ -234,6 +235,9 @@ func runPipeline(cfg *config, log *slog.Logger, pipeline string, round int, inve
 		r.Scrapes = append(r.Scrapes, s)
 	}
 	elapsed := time.Since(began).Seconds()
+	if sim.exited() {
+		return nil, fmt.Errorf("alumet-sim exited during the measurement:\n%s", sim.tail())
+	}
 	r.CPUPerS = (cpuSeconds(col.pid()) - startCPU) / elapsed
 	r.SimCPUPerS = (cpuSeconds(sim.pid()) - startSimCPU) / elapsed
 	r.PeakRSSBytes, r.RSSBytes = memory(col.pid())
