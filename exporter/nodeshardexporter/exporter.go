@@ -19,6 +19,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/ecotel/ecotel/exporter/nodeshardexporter/internal/metadata"
+	"github.com/ecotel/ecotel/internal/fnv1a"
 )
 
 // gateway is one endpoint with its own otlp exporter.
@@ -285,18 +286,9 @@ func pick(gws []*gateway, key string) int {
 
 // FNV-1a, then a 64-bit finalizer (splitmix64) so that weights of
 // similar endpoints are independent.
-const (
-	fnvOffset = 14695981039346656037
-	fnvPrime  = 1099511628211
-)
+const fnvOffset = fnv1a.Offset
 
-func hashString(h uint64, s string) uint64 {
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= fnvPrime
-	}
-	return h
-}
+func hashString(h uint64, s string) uint64 { return fnv1a.String(h, s) }
 
 func mix(x uint64) uint64 {
 	x ^= x >> 30

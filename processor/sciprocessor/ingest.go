@@ -8,6 +8,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.uber.org/zap"
 
+	"github.com/ecotel/ecotel/internal/fnv1a"
 	"github.com/ecotel/ecotel/processor/sciprocessor/internal/sci"
 	"github.com/ecotel/ecotel/processor/sciprocessor/internal/state"
 	"github.com/ecotel/ecotel/semconv"
@@ -552,17 +553,10 @@ var joinedInputs = map[string]bool{
 }
 
 // FNV-1a over attribute keys and values, without allocating.
-const (
-	fnvOffset = 14695981039346656037
-	fnvPrime  = 1099511628211
-)
+const fnvOffset = fnv1a.Offset
 
 func hashString(h uint64, s string) uint64 {
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= fnvPrime
-	}
-	return h ^ 0xff // separator, so ("ab","c") ≠ ("a","bc")
+	return fnv1a.String(h, s) ^ 0xff // separator, so ("ab","c") ≠ ("a","bc")
 }
 
 func hashAttributes(h uint64, m pcommon.Map) uint64 {
@@ -592,7 +586,7 @@ func hashAttributes(h uint64, m pcommon.Map) uint64 {
 func hashUint(h, v uint64) uint64 {
 	for i := 0; i < 8; i++ {
 		h ^= v & 0xff
-		h *= fnvPrime
+		h *= fnv1a.Prime
 		v >>= 8
 	}
 	return h
