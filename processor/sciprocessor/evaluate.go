@@ -86,6 +86,7 @@ type evaluator struct {
 	podsByNode         map[string][]*state.Pod
 	podByName          map[namespacedName]string // → uid
 	nodeNames          []string
+	nodes              []*state.Node // by nodeNames' order
 	inputs             []sci.PodInput
 	shares             []sci.PodShare
 	valid              []*state.Pod
@@ -156,12 +157,15 @@ func (e *evaluator) evaluate(ctx context.Context, nowNs int64) pmetric.Metrics {
 	store := e.p.store
 	store.Lock()
 	store.Expire(nowNs)
+	e.snapshot()
+	store.Unlock()
 	e.computeWindow(end-int64(cfg.Window), end, nowNs, &e.gauges)
 	incr := &e.gauges
 	if cfg.interval() != cfg.Window {
 		e.computeWindow(end-int64(cfg.interval()), end, nowNs, &e.increments)
 		incr = &e.increments
 	}
+	store.Lock()
 	signals := e.signals(nowNs)
 	store.Unlock()
 
@@ -394,7 +398,34 @@ func (e *evaluator) computeWindow(fromNs, toNs, nowNs int64, out *windowResults)
 	windowS := float64(toNs-fromNs) / 1e9
 	maxGap := int64(cfg.MaxGap)
 
-	clear(e.podsByNode) // rebuilt each time, so departed nodes leave no keys
+	store.Lock()
+	e.functionalUnits(fromNs, toNs)
+	store.Unlock()
+	for i, n := range e.nodes {
+		// One node at a time under the store lock: batches wait for one
+		// node's windows, not for a whole evaluation (seconds at 150,000
+		// pods), so the pipeline does not back up behind it.
+		store.Lock()
+		if e.reportable(n, nowNs) {
+			e.computeNode(n, e.podsByNode[e.nodeNames[i]], fromNs, toNs, nowNs, windowS, maxGap, out)
+		}
+		store.Unlock()
+	}
+	if cfg.RollUps {
+		e.rollUps(out, windowS)
+	}
+}
+
+// snapshot takes, under the store lock, what every window of one
+// evaluation walks: the nodes in name order, each node's pods in UID
+// order, and pod UIDs by name (for functional units). Ingest only adds
+// entities and only evaluations (serialized) expire them, so the pointers
+// stay valid while the lock is released between nodes.
+func (e *evaluator) snapshot() {
+	store := e.p.store
+	for name, pods := range e.podsByNode {
+		e.podsByNode[name] = pods[:0] // keep the slices' memory
+	}
 	clear(e.podByName)
 	for _, pod := range store.Pods {
 		if pod.Node != "" {
@@ -404,24 +435,21 @@ func (e *evaluator) computeWindow(fromNs, toNs, nowNs int64, out *windowResults)
 			e.podByName[namespacedName{pod.Namespace, pod.Name}] = pod.UID
 		}
 	}
-	e.functionalUnits(fromNs, toNs)
-
+	for name, pods := range e.podsByNode {
+		if len(pods) == 0 {
+			delete(e.podsByNode, name) // departed nodes leave no keys
+			continue
+		}
+		slices.SortFunc(pods, func(a, b *state.Pod) int { return compareStrings(a.UID, b.UID) })
+	}
 	e.nodeNames = e.nodeNames[:0]
 	for name := range store.Nodes {
 		e.nodeNames = append(e.nodeNames, name)
 	}
 	slices.Sort(e.nodeNames)
+	e.nodes = e.nodes[:0]
 	for _, name := range e.nodeNames {
-		n := store.Nodes[name]
-		if !e.reportable(n, nowNs) {
-			continue
-		}
-		pods := e.podsByNode[name]
-		slices.SortFunc(pods, func(a, b *state.Pod) int { return compareStrings(a.UID, b.UID) })
-		e.computeNode(n, pods, fromNs, toNs, nowNs, windowS, maxGap, out)
-	}
-	if cfg.RollUps {
-		e.rollUps(out, windowS)
+		e.nodes = append(e.nodes, store.Nodes[name])
 	}
 }
 
