@@ -20,7 +20,7 @@ SYSTEM_DEPS := prometheus:prometheus promtool:prometheus chromium:chromium
 COMPONENT_SOURCES := $(shell find receiver processor exporter extension semconv internal cmd pkg -name '*.go' -not -name '*_test.go' 2>/dev/null) \
 	$(shell find receiver processor exporter extension -name '*.yaml' -path '*internal*' -prune -o -name '*.yaml' -print 2>/dev/null)
 
-.PHONY: all build run test unit e2e deps generate check-generate lint bench fuzz clean tools alumet-sim kube-scheduler integration bench-integration kube-controller-manager eco-hpa-capper helm kube-e2e
+.PHONY: all build run test unit e2e deps generate check-generate lint bench fuzz clean tools alumet-sim kube-scheduler integration bench-integration kube-controller-manager eco-hpa-capper helm kube-e2e bench-scale
 
 all: build
 
@@ -129,9 +129,13 @@ eco-hpa-capper: $(HPA_CAPPER)
 $(HPA_CAPPER): go.mod go.sum $(shell find cmd/eco-hpa-capper internal/hpacap internal/promapi internal/gridzone -name '*.go' -not -name '*_test.go')
 	$(GO) build -o $@ ./cmd/eco-hpa-capper
 
-## bench-integration: scheduling throughput, default profile vs SCIScore, on an in-process cluster
+## bench-integration: scheduling throughput, default profile vs SCIScore, on an in-process cluster (NODES=500 by default)
 bench-integration: $(KUBE_SCHEDULER)
-	cd schedulerplugin && ECOTEL_KUBE_SCHEDULER=$(KUBE_SCHEDULER) $(GO) test -tags integration -run '^$$' -bench Integration -benchtime=$${BENCHTIME:-500x} -count=$${COUNT:-1} ./test/integration/
+	cd schedulerplugin && ECOTEL_KUBE_SCHEDULER=$(KUBE_SCHEDULER) ECOTEL_BENCH_NODES=$${NODES:-500} $(GO) test -tags integration -run '^$$' -bench Integration -benchtime=$${BENCHTIME:-500x} -count=$${COUNT:-1} ./test/integration/
+
+## bench-scale: one gateway at 5,000 nodes / 150,000 pods, sci vs pass-through (long; SIZES="500 1000 5000"; results in _build/bench-scale)
+bench-scale: build $(BIN)/alumet-sim
+	scripts/bench-scale.sh
 
 # ---- Helm chart (distribution/helm/ecotel) and real-apiserver e2e tests (module test/kube) ----
 HELM := $(BIN)/helm

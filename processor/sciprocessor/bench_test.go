@@ -102,13 +102,16 @@ func BenchmarkEvaluate(b *testing.B) {
 // of its output per 60 s window (every 12th batch). "alumet_defaults"
 // carries 5 samples per series per batch, as Alumet's RAPL source polls
 // every 1 s and flushes every 5 s; "one_sample" carries one, where the
-// evaluation's fixed cost per window weighs most.
+// evaluation's fixed cost per window weighs most. The pods_score and
+// pods_none variants bound the per-pod output (output.pods).
 func BenchmarkPipelineCPU(b *testing.B) {
-	b.Run("alumet_defaults", func(b *testing.B) { benchmarkPipeline(b, 5) })
-	b.Run("one_sample", func(b *testing.B) { benchmarkPipeline(b, 1) })
+	b.Run("alumet_defaults", func(b *testing.B) { benchmarkPipeline(b, 5, PodOutputFull) })
+	b.Run("one_sample", func(b *testing.B) { benchmarkPipeline(b, 1, PodOutputFull) })
+	b.Run("one_sample_pods_score", func(b *testing.B) { benchmarkPipeline(b, 1, PodOutputScore) })
+	b.Run("one_sample_pods_none", func(b *testing.B) { benchmarkPipeline(b, 1, PodOutputNone) })
 }
 
-func benchmarkPipeline(b *testing.B, samplesPerBatch int) {
+func benchmarkPipeline(b *testing.B, samplesPerBatch int, podOutput string) {
 	const every = 5 * time.Second
 	perWindow := int(time.Minute / every)
 	c := benchCluster()
@@ -125,7 +128,9 @@ func benchmarkPipeline(b *testing.B, samplesPerBatch int) {
 	// Evaluations are driven by the benchmark (once per window's worth of
 	// batches), not by the timer, so the processor is used without Start.
 	sink := &encodingSink{encode: encode}
-	inner, err := newSCIProcessor(processortest.NewNopSettings(metadata.Type), createDefaultConfig().(*Config), sink)
+	cfg := createDefaultConfig().(*Config)
+	cfg.Output.Pods = podOutput
+	inner, err := newSCIProcessor(processortest.NewNopSettings(metadata.Type), cfg, sink)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -57,6 +57,15 @@ type Config struct {
 
 	Limits LimitsConfig `mapstructure:"limits"`
 
+	Output OutputConfig `mapstructure:"output"`
+
+	// NodesWithoutEnergy is what becomes of nodes known from the hardware
+	// catalog that sent this processor no energy within limits.series_ttl:
+	// "report" (default: ranking signal from the profile's power, windows
+	// counted unavailable with no_energy) or "skip" (nothing), for gateways
+	// that each receive a shard of the nodes' energy but the whole inventory.
+	NodesWithoutEnergy string `mapstructure:"nodes_without_energy"`
+
 	// prevent unkeyed literal initialization
 	_ struct{}
 }
@@ -93,6 +102,42 @@ type RankingConfig struct {
 type HeadroomConfig struct {
 	// Trailing is the span over which the lowest and highest values are taken.
 	Trailing time.Duration `mapstructure:"trailing"`
+}
+
+// Per-pod output levels (output.pods).
+const (
+	// PodOutputFull emits a pod's SCI with every component and its
+	// cumulative carbon counters, like every other scope.
+	PodOutputFull = "full"
+	// PodOutputScore emits eco.sci.score alone per pod.
+	PodOutputScore = "score"
+	// PodOutputNone emits nothing per pod; pods still make up the
+	// deployment and namespace roll-ups and their node's split.
+	PodOutputNone = "none"
+)
+
+// nodes_without_energy values.
+const (
+	NodesWithoutEnergyReport = "report"
+	NodesWithoutEnergySkip   = "skip"
+)
+
+// OutputConfig bounds what the processor emits, for large clusters: a pod
+// in full costs ten series on the Prometheus endpoint.
+type OutputConfig struct {
+	// Pods is PodOutputFull (default), PodOutputScore or PodOutputNone.
+	Pods string `mapstructure:"pods"`
+}
+
+// podGauges is how many of sciGauges are emitted per pod.
+func (o OutputConfig) podGauges() int {
+	switch o.Pods {
+	case PodOutputScore:
+		return 1 // eco.sci.score comes first
+	case PodOutputNone:
+		return 0
+	}
+	return len(sciGauges)
 }
 
 // LimitsConfig bounds the processor's memory.
@@ -145,6 +190,18 @@ func (c *Config) Validate() error {
 	}
 	if c.Headroom.Trailing < time.Hour {
 		bad("headroom.trailing: %s is too short (use at least 1h; default 24h)", c.Headroom.Trailing)
+	}
+	switch c.Output.Pods {
+	case PodOutputFull, PodOutputScore, PodOutputNone:
+	default:
+		bad("output.pods: %q is not %q, %q or %q (default %q; use %q or %q to bound the series of large clusters)",
+			c.Output.Pods, PodOutputFull, PodOutputScore, PodOutputNone, PodOutputFull, PodOutputScore, PodOutputNone)
+	}
+	switch c.NodesWithoutEnergy {
+	case NodesWithoutEnergyReport, NodesWithoutEnergySkip:
+	default:
+		bad("nodes_without_energy: %q is not %q or %q (default %q; %q on gateways behind the node_shard exporter)",
+			c.NodesWithoutEnergy, NodesWithoutEnergyReport, NodesWithoutEnergySkip, NodesWithoutEnergyReport, NodesWithoutEnergySkip)
 	}
 	l := c.Limits
 	if l.SeriesTTL < 2*c.interval() {

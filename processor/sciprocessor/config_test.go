@@ -36,7 +36,7 @@ func TestLoadConfig(t *testing.T) {
 	if err := confmap.Validate(def); err != nil {
 		t.Fatalf("default config invalid: %v", err)
 	}
-	if def.Window != time.Minute || def.Split != "requests" || def.FunctionalUnit.label() != "hour" || def.interval() != time.Minute {
+	if def.Output.Pods != PodOutputFull || def.Window != time.Minute || def.Split != "requests" || def.FunctionalUnit.label() != "hour" || def.interval() != time.Minute {
 		t.Errorf("unexpected defaults: %+v", def)
 	}
 
@@ -53,6 +53,8 @@ func TestLoadConfig(t *testing.T) {
 	want.Headroom.Trailing = 12 * time.Hour
 	want.RollUps, want.DropInputs = false, true
 	want.Limits = LimitsConfig{SeriesTTL: 10 * time.Minute, MaxZones: 10, MaxNodes: 100, MaxPods: 1000, MaxFunctionalUnitSeries: 5000}
+	want.Output.Pods = PodOutputScore
+	want.NodesWithoutEnergy = NodesWithoutEnergySkip
 	if *custom != *want {
 		t.Errorf("custom config\n got %+v\nwant %+v", *custom, *want)
 	}
@@ -63,12 +65,14 @@ func TestLoadConfig(t *testing.T) {
 
 func TestConfigErrorsNameFieldAndFix(t *testing.T) {
 	for name, want := range map[string]string{
-		"bad_method":              `carbon_intensity_method: "marginal" is not "lifecycle" or "direct"`,
-		"bad_split":               `split: "idle" is not requests, usage or none`,
-		"requests_without_metric": "functional_unit.metric: required for type requests",
-		"constant_without_value":  "functional_unit.value: 0 must be a positive number",
-		"bad_window":              "window: 100ms is too short",
-		"odd_time_unit":           "functional_unit.name: required for per 1h30m0s",
+		"bad_method":               `carbon_intensity_method: "marginal" is not "lifecycle" or "direct"`,
+		"bad_split":                `split: "idle" is not requests, usage or none`,
+		"requests_without_metric":  "functional_unit.metric: required for type requests",
+		"constant_without_value":   "functional_unit.value: 0 must be a positive number",
+		"bad_window":               "window: 100ms is too short",
+		"odd_time_unit":            "functional_unit.name: required for per 1h30m0s",
+		"bad_pod_output":           `output.pods: "some" is not "full", "score" or "none"`,
+		"bad_nodes_without_energy": `nodes_without_energy: "drop" is not "report" or "skip"`,
 	} {
 		err := confmap.Validate(loadConfig(t, name))
 		if err == nil || !strings.Contains(err.Error(), want) {

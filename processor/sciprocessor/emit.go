@@ -26,7 +26,7 @@ func (e *evaluator) signals(nowNs int64) []signal {
 	maxAge := int64(e.p.cfg.HardwareMaxAge)
 	for _, name := range e.nodeNames {
 		n := store.Nodes[name]
-		if n == nil || !e.hardwareOK(n, nowNs) || !n.VCPUs.FreshAt(nowNs, maxAge) {
+		if n == nil || !e.reportable(n, nowNs) || !e.hardwareOK(n, nowNs) || !n.VCPUs.FreshAt(nowNs, maxAge) {
 			continue
 		}
 		intensity, reason := e.zoneIntensity(n.Zone, nowNs)
@@ -131,9 +131,17 @@ func (e *evaluator) emit(endNs, nowNs int64, signals []signal) pmetric.Metrics {
 		gauges[i] = m.SetEmptyGauge().DataPoints()
 		gauges[i].EnsureCapacity(len(e.gauges.results))
 	}
+	podGauges := e.p.cfg.Output.podGauges()
 	for i := range e.gauges.results {
 		r := &e.gauges.results[i]
-		for j, g := range sciGauges {
+		n := len(sciGauges)
+		if r.scope == semconv.AttrSCIScopePod {
+			n = podGauges
+		}
+		if n == 0 {
+			continue
+		}
+		for j, g := range sciGauges[:n] {
 			dp := gauges[j].AppendEmpty()
 			dp.SetTimestamp(ts)
 			dp.SetDoubleValue(g.value(r))
@@ -144,6 +152,8 @@ func (e *evaluator) emit(endNs, nowNs int64, signals []signal) pmetric.Metrics {
 
 	operational := newSum(ms, semconv.MetricCarbonOperational, semconv.MetricCarbonOperationalUnit)
 	embodied := newSum(ms, semconv.MetricCarbonEmbodied, semconv.MetricCarbonEmbodiedUnit)
+	operational.EnsureCapacity(len(e.cumulative))
+	embodied.EnsureCapacity(len(e.cumulative))
 	for _, c := range e.cumulative {
 		o := operational.AppendEmpty()
 		o.SetStartTimestamp(pcommon.Timestamp(c.startNs))
@@ -152,12 +162,15 @@ func (e *evaluator) emit(endNs, nowNs int64, signals []signal) pmetric.Metrics {
 		putEntity(o.Attributes(), &c.entity)
 		// One embodied series per basis the entity has had (a pod whose
 		// requests became known moves from energy_share to requests).
-		for basis, g := range c.embodiedG {
+		for b, g := range c.embodiedG {
+			if !c.hasBasis[b] {
+				continue
+			}
 			m := embodied.AppendEmpty()
 			m.SetStartTimestamp(pcommon.Timestamp(c.startNs))
 			m.SetTimestamp(pcommon.Timestamp(c.updateNs))
 			m.SetDoubleValue(g)
-			putEntity(m.Attributes(), &c.entity, semconv.AttrSCIEmbodiedBasis, basis)
+			putEntity(m.Attributes(), &c.entity, semconv.AttrSCIEmbodiedBasis, basisNames[b])
 		}
 	}
 
@@ -216,7 +229,11 @@ func (e *evaluator) emit(endNs, nowNs int64, signals []signal) pmetric.Metrics {
 	for _, l := range stale {
 		switch l.kind {
 		case liveSCI:
-			for j := range sciGauges {
+			n := len(sciGauges)
+			if l.entity.scope == semconv.AttrSCIScopePod {
+				n = podGauges
+			}
+			for j := range sciGauges[:n] {
 				dp := gauges[j].AppendEmpty()
 				dp.SetTimestamp(pcommon.Timestamp(nowNs))
 				dp.SetFlags(pmetric.DefaultDataPointFlags.WithNoRecordedValue(true))
@@ -246,23 +263,26 @@ func newSum(ms pmetric.MetricSlice, name, unit string) pmetric.NumberDataPointSl
 }
 
 func (e *evaluator) markLive(kind liveKind, ent entity, profile string, seq uint64) {
-	k := liveKey(kind, ent)
+	k := liveKey{kind: kind}
+	switch kind {
+	case liveRanking:
+		k.a = ent.node
+	case liveHeadroomGreen, liveHeadroomPrice:
+		k.a = ent.zone
+	default:
+		k.entityKey = ent.key()
+	}
 	if old, ok := e.live[k]; ok && (old.entity != ent || old.profile != profile) {
 		e.replaced = append(e.replaced, old)
 	}
 	e.live[k] = liveSeries{kind: kind, entity: ent, profile: profile, seen: seq}
 }
 
-func liveKey(kind liveKind, ent entity) string {
-	switch kind {
-	case liveRanking:
-		return "rank/" + ent.node
-	case liveHeadroomGreen:
-		return "green/" + ent.zone
-	case liveHeadroomPrice:
-		return "price/" + ent.zone
-	}
-	return ent.key()
+// liveKey identifies an emitted series group: an SCI entity, or a node's
+// ranking signal or a zone's headroom signal.
+type liveKey struct {
+	kind liveKind
+	entityKey
 }
 
 func (e *evaluator) nextSeq() uint64 {

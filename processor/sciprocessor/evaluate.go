@@ -19,18 +19,25 @@ type entity struct {
 	scope, node, podUID, podName, namespace, deployment, zone string
 }
 
-func (e entity) key() string {
+// entityKey identifies an entity across evaluations. A struct of the
+// strings the entity already holds, so building one allocates nothing.
+type entityKey struct{ scope, a, b string }
+
+func (e entity) key() entityKey {
 	switch e.scope {
 	case semconv.AttrSCIScopeNode:
-		return "node/" + e.node
+		return entityKey{scope: e.scope, a: e.node}
 	case semconv.AttrSCIScopePod:
-		return "pod/" + e.podUID
+		return entityKey{scope: e.scope, a: e.podUID}
 	case semconv.AttrSCIScopeDeployment:
-		return "deployment/" + e.namespace + "/" + e.deployment
+		return entityKey{scope: e.scope, a: e.namespace, b: e.deployment}
 	default:
-		return "namespace/" + e.namespace
+		return entityKey{scope: e.scope, a: e.namespace}
 	}
 }
+
+// namespacedName is a namespace and a pod or deployment name, as a map key.
+type namespacedName struct{ namespace, name string }
 
 // result is one SCI value with its components.
 type result struct {
@@ -77,18 +84,19 @@ type evaluator struct {
 	gauges, increments windowResults
 	units              unitsOf
 	podsByNode         map[string][]*state.Pod
-	podByName          map[string]string // namespace/name → uid
+	podByName          map[namespacedName]string // → uid
 	nodeNames          []string
+	nodes              []*state.Node // by nodeNames' order
 	inputs             []sci.PodInput
 	shares             []sci.PodShare
 	valid              []*state.Pod
 	validFrom          []int64
 
-	cumulative  map[string]*cumulative
+	cumulative  map[entityKey]*cumulative
 	unavailable map[unavailable]*unavailableCount
 	// live holds the series emitted at the last evaluation, so that those
 	// not produced now get a staleness marker instead of lingering.
-	live     map[string]liveSeries
+	live     map[liveKey]liveSeries
 	replaced []liveSeries // live series whose attributes changed this evaluation
 	seq      uint64
 	// lastSignals are the signals of the last evaluation, for the status page.
@@ -98,8 +106,10 @@ type evaluator struct {
 type cumulative struct {
 	entity
 	operationalG float64
-	// embodiedG is keyed by eco.sci.embodied.basis ("" for roll-ups).
-	embodiedG         map[string]float64
+	// embodiedG is indexed by basisIndex; hasBasis marks the bases the
+	// entity has had, each emitted as its own series.
+	embodiedG         [basisCount]float64
+	hasBasis          [basisCount]bool
 	startNs, updateNs int64
 }
 
@@ -133,10 +143,10 @@ func newEvaluator(p *sciProcessor) *evaluator {
 		increments:  windowResults{nodeWatts: map[string]float64{}},
 		units:       unitsOf{pod: map[string]float64{}, deployment: map[string]float64{}, badPod: map[string]bool{}, badDeployment: map[string]bool{}},
 		podsByNode:  map[string][]*state.Pod{},
-		podByName:   map[string]string{},
-		cumulative:  map[string]*cumulative{},
+		podByName:   map[namespacedName]string{},
+		cumulative:  map[entityKey]*cumulative{},
 		unavailable: map[unavailable]*unavailableCount{},
-		live:        map[string]liveSeries{},
+		live:        map[liveKey]liveSeries{},
 	}
 }
 
@@ -149,12 +159,15 @@ func (e *evaluator) evaluate(ctx context.Context, nowNs int64) pmetric.Metrics {
 	store := e.p.store
 	store.Lock()
 	store.Expire(nowNs)
+	e.snapshot()
+	store.Unlock()
 	e.computeWindow(end-int64(cfg.Window), end, nowNs, &e.gauges)
 	incr := &e.gauges
 	if cfg.interval() != cfg.Window {
 		e.computeWindow(end-int64(cfg.interval()), end, nowNs, &e.increments)
 		incr = &e.increments
 	}
+	store.Lock()
 	signals := e.signals(nowNs)
 	store.Unlock()
 	e.lastSignals = signals // for the status page (status.go)
@@ -198,17 +211,23 @@ func (e *evaluator) record(ctx context.Context) {
 // accumulate adds each result's carbon over the increment window to its
 // cumulative counters, and forgets counters of entities gone for the TTL.
 func (e *evaluator) accumulate(w *windowResults, nowNs int64) {
+	podsOut := e.p.cfg.Output.Pods == PodOutputFull
 	for i := range w.results {
 		r := &w.results[i]
+		if r.scope == semconv.AttrSCIScopePod && !podsOut {
+			continue // not emitted: no state either
+		}
 		k := r.key()
 		c := e.cumulative[k]
 		if c == nil {
-			c = &cumulative{entity: r.entity, embodiedG: map[string]float64{}, startNs: nowNs}
+			c = &cumulative{entity: r.entity, startNs: nowNs}
 			e.cumulative[k] = c
 		}
 		c.entity = r.entity // names may have been learnt since
 		c.operationalG += r.c.OperationalG
-		c.embodiedG[basisName(r.basis)] += r.c.EmbodiedG
+		b := basisIndex(r.basis)
+		c.embodiedG[b] += r.c.EmbodiedG
+		c.hasBasis[b] = true
 		c.updateNs = nowNs
 	}
 	cut := nowNs - int64(e.p.cfg.Limits.SeriesTTL)
@@ -227,16 +246,22 @@ func (e *evaluator) accumulate(w *windowResults, nowNs int64) {
 // basisMixed marks roll-ups, whose pods may have different bases.
 const basisMixed sci.EmbodiedBasis = -1
 
-func basisName(b sci.EmbodiedBasis) string {
+// basisNames are the eco.sci.embodied.basis values by basisIndex ("" for
+// roll-ups, which carry no basis).
+var basisNames = [...]string{"", semconv.AttrSCIEmbodiedBasisRequests, semconv.AttrSCIEmbodiedBasisEnergyShare, semconv.AttrSCIEmbodiedBasisWholeNode}
+
+const basisCount = len(basisNames)
+
+func basisIndex(b sci.EmbodiedBasis) int {
 	switch b {
 	case basisMixed:
-		return ""
+		return 0
 	case sci.BasisRequests:
-		return semconv.AttrSCIEmbodiedBasisRequests
+		return 1
 	case sci.BasisEnergyShare:
-		return semconv.AttrSCIEmbodiedBasisEnergyShare
+		return 2
 	default:
-		return semconv.AttrSCIEmbodiedBasisWholeNode
+		return 3
 	}
 }
 
@@ -271,6 +296,16 @@ func gridAgeNs(v, age state.Value, nowNs int64) int64 {
 		return nowNs - v.DataT
 	}
 	return nowNs - v.ReceivedT
+}
+
+// reportable says whether the node is this processor's to report: always,
+// unless nodes_without_energy is skip and no energy arrived for it within
+// the series TTL (another gateway has it).
+func (e *evaluator) reportable(n *state.Node, nowNs int64) bool {
+	if e.p.cfg.NodesWithoutEnergy != NodesWithoutEnergySkip {
+		return true
+	}
+	return n.Energy.ReceivedT != 0 && nowNs-n.Energy.ReceivedT <= int64(e.p.cfg.Limits.SeriesTTL)
 }
 
 // hardwareOK reports whether the node's PUE, TE and EL are known and fresh.
@@ -315,7 +350,7 @@ func (e *evaluator) functionalUnits(fromNs, toNs int64) {
 		w, r := f.Delta(fromNs, toNs, maxGap, true)
 		uid := f.PodUID
 		if uid == "" && f.PodName != "" {
-			uid = e.podByName[f.Namespace+"/"+f.PodName]
+			uid = e.podByName[namespacedName{f.Namespace, f.PodName}]
 		}
 		switch {
 		case uid != "":
@@ -366,31 +401,58 @@ func (e *evaluator) computeWindow(fromNs, toNs, nowNs int64, out *windowResults)
 	windowS := float64(toNs-fromNs) / 1e9
 	maxGap := int64(cfg.MaxGap)
 
-	clear(e.podsByNode) // rebuilt each time, so departed nodes leave no keys
+	store.Lock()
+	e.functionalUnits(fromNs, toNs)
+	store.Unlock()
+	for i, n := range e.nodes {
+		// One node at a time under the store lock: batches wait for one
+		// node's windows, not for a whole evaluation (seconds at 150,000
+		// pods), so the pipeline does not back up behind it.
+		store.Lock()
+		if e.reportable(n, nowNs) {
+			e.computeNode(n, e.podsByNode[e.nodeNames[i]], fromNs, toNs, nowNs, windowS, maxGap, out)
+		}
+		store.Unlock()
+	}
+	if cfg.RollUps {
+		e.rollUps(out, windowS)
+	}
+}
+
+// snapshot takes, under the store lock, what every window of one
+// evaluation walks: the nodes in name order, each node's pods in UID
+// order, and pod UIDs by name (for functional units). Ingest only adds
+// entities and only evaluations (serialized) expire them, so the pointers
+// stay valid while the lock is released between nodes.
+func (e *evaluator) snapshot() {
+	store := e.p.store
+	for name, pods := range e.podsByNode {
+		e.podsByNode[name] = pods[:0] // keep the slices' memory
+	}
 	clear(e.podByName)
 	for _, pod := range store.Pods {
 		if pod.Node != "" {
 			e.podsByNode[pod.Node] = append(e.podsByNode[pod.Node], pod)
 		}
 		if pod.Name != "" && pod.Namespace != "" {
-			e.podByName[pod.Namespace+"/"+pod.Name] = pod.UID
+			e.podByName[namespacedName{pod.Namespace, pod.Name}] = pod.UID
 		}
 	}
-	e.functionalUnits(fromNs, toNs)
-
+	for name, pods := range e.podsByNode {
+		if len(pods) == 0 {
+			delete(e.podsByNode, name) // departed nodes leave no keys
+			continue
+		}
+		slices.SortFunc(pods, func(a, b *state.Pod) int { return compareStrings(a.UID, b.UID) })
+	}
 	e.nodeNames = e.nodeNames[:0]
 	for name := range store.Nodes {
 		e.nodeNames = append(e.nodeNames, name)
 	}
 	slices.Sort(e.nodeNames)
+	e.nodes = e.nodes[:0]
 	for _, name := range e.nodeNames {
-		n := store.Nodes[name]
-		pods := e.podsByNode[name]
-		slices.SortFunc(pods, func(a, b *state.Pod) int { return compareStrings(a.UID, b.UID) })
-		e.computeNode(n, pods, fromNs, toNs, nowNs, windowS, maxGap, out)
-	}
-	if cfg.RollUps {
-		e.rollUps(out, windowS)
+		e.nodes = append(e.nodes, store.Nodes[name])
 	}
 }
 
@@ -511,8 +573,8 @@ func (e *evaluator) rollUps(out *windowResults, windowS float64) {
 		units float64
 		bad   bool
 	}
-	groups := map[string]*group{}
-	var order []string
+	groups := map[entityKey]*group{}
+	var order []entityKey
 	add := func(ent entity, c sci.Components, podUID string) {
 		k := ent.key()
 		g := groups[k]

@@ -41,6 +41,8 @@ func createDefaultConfig() component.Config {
 			MaxPods:                 50000,
 			MaxFunctionalUnitSeries: 100000,
 		},
+		Output:             OutputConfig{Pods: PodOutputFull},
+		NodesWithoutEnergy: NodesWithoutEnergyReport,
 	}
 }
 

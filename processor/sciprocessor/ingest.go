@@ -8,6 +8,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.uber.org/zap"
 
+	"github.com/ecotel/ecotel/internal/fnv1a"
 	"github.com/ecotel/ecotel/processor/sciprocessor/internal/sci"
 	"github.com/ecotel/ecotel/processor/sciprocessor/internal/state"
 	"github.com/ecotel/ecotel/semconv"
@@ -58,19 +59,48 @@ type tally struct {
 // identity is the join keys of one resource, read once per resource.
 type identity struct {
 	node, podUID, podName, namespace, deployment, zone, profile, level string
+	// pod is the pod the resource's own pod identity resolved to in this
+	// batch, reused by its datapoints that carry no pod identity of their
+	// own (nil until resolved).
+	pod *state.Pod
 }
 
+// readIdentity reads the join keys in one pass over the attributes (one
+// Get per key would scan them once per key).
 func readIdentity(res pcommon.Map) identity {
-	return identity{
-		node:       strAttr(res, semconv.AttrK8sNodeName),
-		podUID:     strAttr(res, semconv.AttrK8sPodUID),
-		podName:    strAttr(res, semconv.AttrK8sPodName),
-		namespace:  strAttr(res, semconv.AttrK8sNamespaceName),
-		deployment: strAttr(res, semconv.AttrK8sDeploymentName),
-		zone:       strAttr(res, semconv.AttrGridZoneCode),
-		profile:    strAttr(res, semconv.AttrHardwareProfile),
-		level:      strAttr(res, semconv.AttrEnergyAttributionLevel),
-	}
+	var id identity
+	id.overlay(res)
+	return id
+}
+
+// overlay sets the join keys present in m, and reports whether m holds
+// any pod identity (uid, name, namespace, node or deployment).
+func (id *identity) overlay(m pcommon.Map) (podKeys bool) {
+	m.Range(func(k string, v pcommon.Value) bool {
+		if v.Type() != pcommon.ValueTypeStr || v.Str() == "" {
+			return true
+		}
+		switch k {
+		case semconv.AttrK8sNodeName:
+			id.node, podKeys = v.Str(), true
+		case semconv.AttrK8sPodUID:
+			id.podUID, podKeys = v.Str(), true
+		case semconv.AttrK8sPodName:
+			id.podName, podKeys = v.Str(), true
+		case semconv.AttrK8sNamespaceName:
+			id.namespace, podKeys = v.Str(), true
+		case semconv.AttrK8sDeploymentName:
+			id.deployment, podKeys = v.Str(), true
+		case semconv.AttrGridZoneCode:
+			id.zone = v.Str()
+		case semconv.AttrHardwareProfile:
+			id.profile = v.Str()
+		case semconv.AttrEnergyAttributionLevel:
+			id.level = v.Str()
+		}
+		return true
+	})
+	return podKeys
 }
 
 func strAttr(m pcommon.Map, key string) string {
@@ -219,24 +249,34 @@ func (p *sciProcessor) ingestMetric(m pmetric.Metric, id *identity, nowNs int64,
 // identity. With energy set, container-level series are refused: they
 // overlap the pod level and must never be added to it.
 func (p *sciProcessor) podFor(dp pcommon.Map, id *identity, nowNs int64, t *tally, energy bool) *state.Pod {
-	if energy && pick(dp, semconv.AttrEnergyAttributionLevel, id.level) != semconv.AttrEnergyAttributionLevelPod {
+	// The datapoint's attributes take precedence over the resource's.
+	dpID, own := *id, false
+	if dp.Len() > 0 {
+		own = dpID.overlay(dp)
+	}
+	if energy && dpID.level != semconv.AttrEnergyAttributionLevelPod {
 		t.rejected[rejectContainerLevel]++
 		return nil
 	}
-	uid := pick(dp, semconv.AttrK8sPodUID, id.podUID)
-	if uid == "" {
+	if !own && id.pod != nil {
+		return id.pod // same identity as the resource's, already resolved
+	}
+	if dpID.podUID == "" {
 		t.rejected[rejectMissingIdentity]++
 		return nil
 	}
-	pod := p.store.Pod(uid, nowNs)
+	pod := p.store.Pod(dpID.podUID, nowNs)
 	if pod == nil {
 		t.rejected[rejectSeriesLimit]++
 		return nil
 	}
-	state.Update(&pod.Node, pick(dp, semconv.AttrK8sNodeName, id.node))
-	state.Update(&pod.Name, pick(dp, semconv.AttrK8sPodName, id.podName))
-	state.Update(&pod.Namespace, pick(dp, semconv.AttrK8sNamespaceName, id.namespace))
-	state.Update(&pod.Deployment, pick(dp, semconv.AttrK8sDeploymentName, id.deployment))
+	state.Update(&pod.Node, dpID.node)
+	state.Update(&pod.Name, dpID.podName)
+	state.Update(&pod.Namespace, dpID.namespace)
+	state.Update(&pod.Deployment, dpID.deployment)
+	if !own {
+		id.pod = pod
+	}
 	return pod
 }
 
@@ -513,17 +553,10 @@ var joinedInputs = map[string]bool{
 }
 
 // FNV-1a over attribute keys and values, without allocating.
-const (
-	fnvOffset = 14695981039346656037
-	fnvPrime  = 1099511628211
-)
+const fnvOffset = fnv1a.Offset
 
 func hashString(h uint64, s string) uint64 {
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= fnvPrime
-	}
-	return h ^ 0xff // separator, so ("ab","c") ≠ ("a","bc")
+	return fnv1a.String(h, s) ^ 0xff // separator, so ("ab","c") ≠ ("a","bc")
 }
 
 func hashAttributes(h uint64, m pcommon.Map) uint64 {
@@ -553,7 +586,7 @@ func hashAttributes(h uint64, m pcommon.Map) uint64 {
 func hashUint(h, v uint64) uint64 {
 	for i := 0; i < 8; i++ {
 		h ^= v & 0xff
-		h *= fnvPrime
+		h *= fnv1a.Prime
 		v >>= 8
 	}
 	return h

@@ -5,6 +5,7 @@ package integration
 import (
 	"context"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -42,13 +43,25 @@ profiles:
         args: {source: annotation, refreshInterval: 1s}
 `
 
-const throughputNodes = 500
+// throughputNodes is the cluster's size: 500 by default,
+// $ECOTEL_BENCH_NODES otherwise (`make bench-integration NODES=5000`).
+func throughputNodes(b *testing.B) int {
+	v := os.Getenv("ECOTEL_BENCH_NODES")
+	if v == "" {
+		return 500
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		b.Fatalf("ECOTEL_BENCH_NODES=%q: want a positive number of nodes", v)
+	}
+	return n
+}
 
 var profiles = []string{"default-scheduler", "ecotel-scheduler"}
 
 // BenchmarkIntegrationSchedulingThroughput runs one scheduler with two
-// profiles on the same in-process cluster of 500 nodes (each annotated with
-// a carbon value) and schedules b.N pods per profile:
+// profiles on the same in-process cluster of 500 nodes, or
+// $ECOTEL_BENCH_NODES (each annotated with a carbon value) and schedules b.N pods per profile:
 //
 //   - profile=default-scheduler, profile=ecotel-scheduler: one profile's
 //     pods alone; pods/s is from the first create to the last bind.
@@ -63,8 +76,9 @@ var profiles = []string{"default-scheduler", "ecotel-scheduler"}
 func BenchmarkIntegrationSchedulingThroughput(b *testing.B) {
 	c := startCluster(b)
 	updated := time.Now().UTC().Format(time.RFC3339)
-	if err := parallel(throughputNodes, func(i int) error {
-		return c.tryCreateNode(nodeSpec{name: fmt.Sprintf("node-%03d", i), zone: "FR", cpu: "32", annotations: map[string]string{
+	nodes := throughputNodes(b)
+	if err := parallel(nodes, func(i int) error {
+		return c.tryCreateNode(nodeSpec{name: fmt.Sprintf("node-%05d", i), zone: "FR", cpu: "32", annotations: map[string]string{
 			"ecotel.io/carbon-per-vcpu": fmt.Sprintf("%.3f", 0.05+float64(i%97)*0.11),
 			"ecotel.io/carbon-updated":  updated,
 		}})

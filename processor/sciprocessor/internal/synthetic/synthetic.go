@@ -205,7 +205,7 @@ func (c *Cluster) Hardware(now time.Time) pmetric.Metrics {
 // container-level series per pod (which must never be added to the pod's).
 func (c *Cluster) Energy(t time.Time) pmetric.Metrics {
 	md := pmetric.NewMetrics()
-	elapsedS := t.Sub(c.Start).Seconds()
+	elapsedS := ElapsedS(c.Start, t)
 	for _, n := range c.Nodes {
 		rm := md.ResourceMetrics().AppendEmpty()
 		rm.Resource().Attributes().PutStr(semconv.AttrK8sNodeName, n.Name)
@@ -242,6 +242,19 @@ func (c *Cluster) Energy(t time.Time) pmetric.Metrics {
 		cpu.Attributes().PutStr(semconv.AttrEnergyAttributionLevel, semconv.AttrEnergyAttributionLevelPod)
 	}
 	return md
+}
+
+// ElapsedS is the time from start to t in seconds, from the wall-clock
+// readings alone: the ones the datapoints' timestamps carry. time.Sub would
+// use the monotonic readings when both times have one, and a time.Now()
+// reads the two clocks one after the other: a thread descheduled between
+// the reads (a loaded machine does that for milliseconds, see
+// TestEnergyFollowsTimestamps) gets a monotonic reading that is late
+// against its wall-clock one. A counter computed from it then sits off the
+// straight line its timestamps draw, and every window bracketed by that
+// sample is off by power × skew.
+func ElapsedS(start, t time.Time) float64 {
+	return float64(t.UnixNano()-start.UnixNano()) / 1e9
 }
 
 // NodeByName returns the node with the given name.
