@@ -14,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/ecotel/ecotel/semconv"
 )
 
 type config struct {
@@ -196,10 +198,10 @@ func runPipeline(cfg *config, log *slog.Logger, pipeline string, round int, inve
 	// Freshness of what each pipeline adds: the node energy counters for
 	// the pass-through, node and pod SCI for sci (roll-ups are left out so
 	// the count can be checked against the cluster).
-	freshMetric, expect := "hw_host_energy_joules_total", cfg.nodes
+	freshMetric, expect := semconv.MetricHWHostEnergyPrometheus, cfg.nodes
 	var skip []string
 	if v.sci {
-		freshMetric, expect = "eco_sci_score_grams", cfg.nodes+cfg.nodes*cfg.podsPerNode
+		freshMetric, expect = semconv.MetricSCIScorePrometheus, cfg.nodes+cfg.nodes*cfg.podsPerNode
 		skip = []string{`eco_sci_scope="deployment"`, `eco_sci_scope="namespace"`}
 		if v.pods == "none" {
 			expect = cfg.nodes
