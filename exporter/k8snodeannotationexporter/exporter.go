@@ -22,6 +22,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/ecotel/ecotel/exporter/k8snodeannotationexporter/internal/metadata"
+	"github.com/ecotel/ecotel/internal/ratelog"
 	"github.com/ecotel/ecotel/semconv"
 )
 
@@ -64,9 +65,9 @@ type nodeAnnotator struct {
 	mu    sync.Mutex
 	nodes map[string]*nodeState
 
-	cancel   context.CancelFunc
-	done     chan struct{}
-	lastWarn time.Time // rate-limits failure warnings to one a minute
+	cancel context.CancelFunc
+	done   chan struct{}
+	warn   *ratelog.Logger // failure warnings: one a minute per kind
 }
 
 func newNodeAnnotator(cfg *Config, set exporter.Settings) (*nodeAnnotator, error) {
@@ -74,7 +75,8 @@ func newNodeAnnotator(cfg *Config, set exporter.Settings) (*nodeAnnotator, error
 	if err != nil {
 		return nil, err
 	}
-	return &nodeAnnotator{cfg: cfg, logger: set.Logger, tb: tb, now: time.Now, nodes: map[string]*nodeState{}}, nil
+	return &nodeAnnotator{cfg: cfg, logger: set.Logger, tb: tb, now: time.Now, nodes: map[string]*nodeState{},
+		warn: ratelog.New(set.Logger, time.Minute)}, nil
 }
 
 func (a *nodeAnnotator) restConfig() (*rest.Config, error) {
@@ -351,16 +353,11 @@ func (a *nodeAnnotator) patch(ctx context.Context, p pendingPatch) string {
 		a.logger.Debug("node not found; dropped its values", zap.String("node", p.node))
 		return "not_found"
 	default:
-		msg := "patching node annotations failed; will retry after min_interval"
+		kind, msg := "patch", "patching node annotations failed; will retry after min_interval"
 		if apierrors.IsForbidden(err) {
-			msg = "patching node annotations is forbidden: grant the collector's service account `patch` on `nodes` (see the exporter README)"
+			kind, msg = "forbidden", "patching node annotations is forbidden: grant the collector's service account `patch` on `nodes` (see the exporter README)"
 		}
-		if now := a.now(); now.Sub(a.lastWarn) >= time.Minute {
-			a.lastWarn = now
-			a.logger.Warn(msg, zap.String("node", p.node), zap.Error(err))
-		} else {
-			a.logger.Debug(msg, zap.String("node", p.node), zap.Error(err))
-		}
+		a.warn.Warn(kind, msg, zap.String("node", p.node), zap.Error(err))
 		return "error"
 	}
 }

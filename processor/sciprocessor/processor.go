@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/ecotel/ecotel/internal/ecostatus"
+	"github.com/ecotel/ecotel/internal/ratelog"
 	"github.com/ecotel/ecotel/processor/sciprocessor/internal/metadata"
 	"github.com/ecotel/ecotel/processor/sciprocessor/internal/sci"
 	"github.com/ecotel/ecotel/processor/sciprocessor/internal/state"
@@ -42,7 +43,7 @@ type sciProcessor struct {
 	// ingest telemetry options, built once so recording does not allocate.
 	joinedOpts   [inputCount]metric.AddOption
 	rejectedOpts [rejectionCount]metric.AddOption
-	warn         *rateLimitedLogger
+	warn         *ratelog.Logger
 
 	evalMu sync.Mutex // serializes evaluations (timer vs. shutdown flush)
 	ev     *evaluator
@@ -76,7 +77,7 @@ func newSCIProcessor(set processor.Settings, cfg *Config, next consumer.Metrics)
 		method:    method,
 		unitLabel: cfg.FunctionalUnit.label(),
 		now:       time.Now,
-		warn:      newRateLimitedLogger(set.Logger, time.Minute),
+		warn:      ratelog.New(set.Logger, time.Minute),
 		store: state.New(state.Limits{
 			MaxZones:                cfg.Limits.MaxZones,
 			MaxNodes:                cfg.Limits.MaxNodes,
@@ -188,33 +189,4 @@ func (p *sciProcessor) observeStateSize(_ context.Context, o metric.Int64Observe
 	p.store.Unlock()
 	o.Observe(size)
 	return nil
-}
-
-// rateLimitedLogger logs each kind of warning at most once per period, with
-// how many were suppressed since.
-type rateLimitedLogger struct {
-	logger *zap.Logger
-	period time.Duration
-	mu     sync.Mutex
-	last   map[string]time.Time
-	count  map[string]int
-}
-
-func newRateLimitedLogger(l *zap.Logger, period time.Duration) *rateLimitedLogger {
-	return &rateLimitedLogger{logger: l, period: period, last: map[string]time.Time{}, count: map[string]int{}}
-}
-
-func (r *rateLimitedLogger) Warn(kind, msg string, fields ...zap.Field) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	now := time.Now()
-	if t, ok := r.last[kind]; ok && now.Sub(t) < r.period {
-		r.count[kind]++
-		return
-	}
-	if n := r.count[kind]; n > 0 {
-		fields = append(fields, zap.Int("suppressed_since_last", n))
-	}
-	r.last[kind], r.count[kind] = now, 0
-	r.logger.Warn(msg, fields...)
 }

@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
+	"github.com/ecotel/ecotel/internal/ratelog"
 	"github.com/ecotel/ecotel/receiver/alumetbridgereceiver/internal/accumulator"
 	"github.com/ecotel/ecotel/receiver/alumetbridgereceiver/internal/mapping"
 	"github.com/ecotel/ecotel/receiver/alumetbridgereceiver/internal/metadata"
@@ -28,7 +29,7 @@ type alumetReceiver struct {
 	tb     *metadata.TelemetryBuilder
 	attrs  *telemetryAttrs
 	obs    *receiverhelper.ObsReport
-	warn   *rateLimitedLogger
+	warn   *ratelog.Logger
 	mapper *mapping.Mapper
 	store  *accumulator.Store
 	shared *sharedRoutes
@@ -59,7 +60,7 @@ func newReceiver(set receiver.Settings, cfg *Config, next consumer.Metrics) (*al
 	r := &alumetReceiver{
 		set: set, cfg: cfg, next: next, obs: obs,
 		attrs: newTelemetryAttrs(),
-		warn:  newRateLimitedLogger(set.Logger, time.Minute),
+		warn:  ratelog.New(set.Logger, time.Minute),
 		mapper: mapping.New(mapping.Config{
 			AttributedEnergy: regexp.MustCompile(cfg.AttributedEnergyMetrics),
 			HostPower:        hostPower,

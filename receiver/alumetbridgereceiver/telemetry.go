@@ -2,12 +2,9 @@ package alumetbridgereceiver
 
 import (
 	"context"
-	"sync"
-	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
-	"go.uber.org/zap"
 
 	"github.com/ecotel/ecotel/receiver/alumetbridgereceiver/internal/mapping"
 )
@@ -101,35 +98,4 @@ func (r *alumetReceiver) report(ctx context.Context, in input, c *pointCounts) {
 func (r *alumetReceiver) decodeError(ctx context.Context, in input, reason string) {
 	r.tb.ReceiverAlumetbridgeDecodeErrors.Add(ctx, 1, metric.WithAttributes(
 		attribute.String("input", inputNames[in]), attribute.String("reason", reason)))
-}
-
-// rateLimitedLogger logs a warning of each kind at most once per interval,
-// saying how many were suppressed since.
-type rateLimitedLogger struct {
-	logger   *zap.Logger
-	interval time.Duration
-	mu       sync.Mutex
-	last     map[string]time.Time
-	dropped  map[string]int
-}
-
-func newRateLimitedLogger(logger *zap.Logger, interval time.Duration) *rateLimitedLogger {
-	return &rateLimitedLogger{logger: logger, interval: interval, last: map[string]time.Time{}, dropped: map[string]int{}}
-}
-
-// Warn logs msg unless a warning of the same kind was logged recently.
-func (l *rateLimitedLogger) Warn(kind, msg string, fields ...zap.Field) {
-	l.mu.Lock()
-	now := time.Now()
-	if t, ok := l.last[kind]; ok && now.Sub(t) < l.interval {
-		l.dropped[kind]++
-		l.mu.Unlock()
-		return
-	}
-	if n := l.dropped[kind]; n > 0 {
-		fields = append(fields, zap.Int("suppressed_since_last", n))
-	}
-	l.last[kind], l.dropped[kind] = now, 0
-	l.mu.Unlock()
-	l.logger.Warn(msg, fields...)
 }
