@@ -20,7 +20,7 @@ SYSTEM_DEPS := prometheus:prometheus promtool:prometheus chromium:chromium
 COMPONENT_SOURCES := $(shell find receiver processor exporter extension semconv internal cmd pkg -name '*.go' -not -name '*_test.go' 2>/dev/null) \
 	$(shell find receiver processor exporter extension -name '*.yaml' -path '*internal*' -prune -o -name '*.yaml' -print 2>/dev/null)
 
-.PHONY: all build run test unit e2e deps generate check-generate lint bench fuzz clean tools alumet-sim kube-scheduler integration bench-integration kube-controller-manager eco-hpa-capper helm kube-e2e bench-scale
+.PHONY: all build run test unit e2e deps generate check-generate lint bench fuzz clean tools alumet-sim kube-scheduler integration bench-integration kube-controller-manager eco-hpa-capper helm kube-e2e bench-scale bench-compare benchstat
 
 all: build
 
@@ -81,6 +81,17 @@ lint:
 ## bench: all benchmarks with -benchmem (results in bench.txt; see BENCHMARKS.md)
 bench:
 	@set -e; for m in $(MODULES); do (cd $$m && $(GO) test -run '^$$' -bench . -benchmem -count=$${COUNT:-1} ./...); done | tee bench.txt
+
+## bench-compare: benchstat of one package's benchmarks, BASE (a git revision) vs the working tree, run alternately
+##   e.g. make bench-compare BASE=HEAD~3 PKG=./processor/sciprocessor BENCH='Ingest|Evaluate' COUNT=6
+bench-compare:
+	scripts/bench-compare.sh "$(BASE)" "$(PKG)" "$(or $(BENCH),.)"
+
+## benchstat: build bin/benchstat (golang.org/x/perf, pinned in internal/tools/benchstat)
+benchstat: $(BIN)/benchstat
+
+$(BIN)/benchstat: internal/tools/benchstat/go.mod internal/tools/benchstat/go.sum
+	cd internal/tools/benchstat && $(GO) build -o $(BIN)/benchstat golang.org/x/perf/cmd/benchstat
 
 ## fuzz: a short run of every fuzz target (FUZZTIME=10s each by default)
 fuzz:
