@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strconv"
 	"time"
 
 	"go.opentelemetry.io/collector/config/configoptional"
@@ -48,7 +49,7 @@ type StaticResolverConfig struct {
 // gateway: a Kubernetes headless Service.
 type DNSResolverConfig struct {
 	Hostname string        `mapstructure:"hostname"`
-	Port     string        `mapstructure:"port"`
+	Port     int           `mapstructure:"port"`
 	Interval time.Duration `mapstructure:"interval"`
 	Timeout  time.Duration `mapstructure:"timeout"`
 }
@@ -78,6 +79,9 @@ func (c *Config) Validate() error {
 		if d.Hostname == "" {
 			bad("resolver.dns.hostname: required (the gateways' headless Service, e.g. ecotel-gateway-headless.ecotel.svc.cluster.local)")
 		}
+		if d.Port < 1 || d.Port > 65535 {
+			bad("resolver.dns.port: %d is not a TCP port; set the gateways' OTLP/gRPC port (default 4317)", d.Port)
+		}
 		if d.Interval <= 0 {
 			bad("resolver.dns.interval: must be positive (default 5s)")
 		}
@@ -99,10 +103,12 @@ func withDefaultPort(h string) (string, error) {
 	if _, _, err := net.SplitHostPort(h); err == nil {
 		return h, nil
 	}
-	if _, _, err := net.SplitHostPort(net.JoinHostPort(h, defaultPort)); err != nil {
+	withPort := net.JoinHostPort(h, strconv.Itoa(defaultPort))
+	if _, _, err := net.SplitHostPort(withPort); err != nil {
 		return "", fmt.Errorf("%q is not host:port", h)
 	}
-	return net.JoinHostPort(h, defaultPort), nil
+	return withPort, nil
 }
 
-const defaultPort = "4317"
+// defaultPort is OTLP/gRPC's.
+const defaultPort = 4317

@@ -54,7 +54,7 @@ func TestLoadConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := dns.Resolver.DNS.Get()
-	if !dns.Resolver.DNS.HasValue() || d.Port != "4317" || d.Interval != 5*time.Second || d.Timeout != time.Second {
+	if !dns.Resolver.DNS.HasValue() || d.Port != 4317 || d.Interval != 5*time.Second || d.Timeout != time.Second {
 		t.Errorf("dns resolver defaults: %+v", *d)
 	}
 }
@@ -65,6 +65,7 @@ func TestConfigErrorsNameFieldAndFix(t *testing.T) {
 		"both":         "resolver: set static or dns, not both",
 		"empty_static": "resolver.static.hostnames: list at least one gateway",
 		"bad_interval": "resolver.dns.interval: must be positive",
+		"bad_port":     "resolver.dns.port: 70000 is not a TCP port",
 	} {
 		err := confmap.Validate(loadConfig(t, name))
 		if err == nil || !strings.Contains(err.Error(), want) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -116,7 +117,7 @@ func (e *shardExporter) resolve(ctx context.Context, d *DNSResolverConfig) {
 	}
 	endpoints := make([]string, 0, len(addrs))
 	for _, a := range addrs {
-		endpoints = append(endpoints, net.JoinHostPort(a, d.Port))
+		endpoints = append(endpoints, net.JoinHostPort(a, strconv.Itoa(d.Port)))
 	}
 	if len(endpoints) == 0 {
 		outcome = "error"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -179,8 +180,9 @@ func TestRendezvousMovesOnlyTheNewGatewaysShare(t *testing.T) {
 // follow its changes; batches are refused while nothing resolved.
 func TestDNSResolverFollowsTheService(t *testing.T) {
 	a := startGateway(t, "127.0.0.1:0")
-	_, port, _ := net.SplitHostPort(a.addr)
-	b := startGateway(t, net.JoinHostPort("127.0.0.2", port))
+	_, portStr, _ := net.SplitHostPort(a.addr)
+	port, _ := strconv.Atoi(portStr)
+	b := startGateway(t, net.JoinHostPort("127.0.0.2", portStr))
 	var mu sync.Mutex
 	answer := []string{}
 	e := newTestExporter(t, func(c *Config) {
@@ -207,7 +209,7 @@ func TestDNSResolverFollowsTheService(t *testing.T) {
 		answer = addrs
 		mu.Unlock()
 		deadline := time.Now().Add(5 * time.Second)
-		for !e.sameEndpoints(endpointsOf(port, addrs)) {
+		for !e.sameEndpoints(endpointsOf(portStr, addrs)) {
 			if time.Now().After(deadline) {
 				t.Fatalf("gateways never became %v", addrs)
 			}

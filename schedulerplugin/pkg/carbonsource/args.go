@@ -96,7 +96,9 @@ var (
 	DefaultNodeLabel          = PromLabel(semconv.AttrK8sNodeName)
 	DefaultZoneLabel          = PromLabel(semconv.AttrGridZoneCode)
 	DefaultNodeQuery          = semconv.MetricNodeCarbonPerVCPUPrometheus
-	DefaultZoneIntensityQuery = fmt.Sprintf(`%s{%s=%q}`, semconv.MetricGridCarbonIntensityPrometheus,
+	// Every gateway of a sharded installation fetches every zone, so one
+	// zone has a series per gateway: aggregate them to one.
+	DefaultZoneIntensityQuery = fmt.Sprintf(`max by (%s) (%s{%s=%q})`, DefaultZoneLabel, semconv.MetricGridCarbonIntensityPrometheus,
 		PromLabel(semconv.AttrCarbonIntensityMethod), semconv.AttrCarbonIntensityMethodLifecycle)
 	DefaultDataAgeQuery = fmt.Sprintf(`max by (%s) (%s{%s=%q})`, DefaultZoneLabel, semconv.MetricGridDataAgePrometheus,
 		PromLabel(semconv.AttrGridDocument), semconv.AttrGridDocumentGeneration)

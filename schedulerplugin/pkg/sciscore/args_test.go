@@ -22,7 +22,7 @@ func TestDefaults(t *testing.T) {
 	}
 	p := a.Prometheus
 	if p.NodeQuery != "eco_node_carbon_per_vcpu_grams_per_hour" || p.NodeLabel != "k8s_node_name" || p.ZoneLabel != "eco_grid_zone_code" ||
-		p.ZoneIntensityQuery != `eco_grid_carbon_intensity_grams_per_kW_h{eco_carbon_intensity_method="lifecycle"}` ||
+		p.ZoneIntensityQuery != `max by (eco_grid_zone_code) (eco_grid_carbon_intensity_grams_per_kW_h{eco_carbon_intensity_method="lifecycle"})` ||
 		p.DataAgeQuery != `max by (eco_grid_zone_code) (eco_grid_data_age_seconds{eco_grid_document="generation"})` {
 		t.Errorf("prometheus defaults: %+v", p)
 	}

@@ -507,3 +507,68 @@ func TestE2EChartAdapterSnippetMatchesRecipe(t *testing.T) {
 		t.Errorf("README's prometheus-adapter rules differ from distribution/autoscaling/prometheus-adapter/values.yaml:\nREADME:\n%s\nrecipe:\n%s", a, b)
 	}
 }
+
+// TestE2EChartShardsGateways checks the wiring of gateway.shards > 1: N
+// gateway pods, a headless Service selecting them, every agent routing by
+// node name to that Service's name with node_shard, and the gateways
+// reporting only the nodes whose energy they receive. (That two gateways
+// behind node_shard report each node's SCI exactly once is shown by the
+// loopback e2e test in test/e2e.)
+func TestE2EChartShardsGateways(t *testing.T) {
+	const shards = 3
+	objs := helmtest.Template(t, helmtest.Release{Name: "ecotel", Namespace: namespace,
+		Set: []string{"gateway.shards=" + strconv.Itoa(shards)}})
+
+	gw := helmtest.Find(t, objs, "Deployment", "ecotel-gateway")
+	if n := toInt(helmtest.Nested[any](gw.Object, "spec", "replicas")); n != shards {
+		t.Errorf("gateway replicas = %d, want %d", n, shards)
+	}
+	if s := helmtest.Nested[string](gw.Object, "spec", "strategy", "type"); s != "RollingUpdate" {
+		t.Errorf("gateway strategy = %q, want RollingUpdate (one shard at a time)", s)
+	}
+
+	headless := helmtest.Find(t, objs, "Service", "ecotel-gateway-headless")
+	if ip := helmtest.Nested[string](headless.Object, "spec", "clusterIP"); ip != "None" {
+		t.Errorf("headless Service clusterIP = %q, want None", ip)
+	}
+	if !reflect.DeepEqual(helmtest.Nested[map[string]any](headless.Object, "spec", "selector"),
+		helmtest.Nested[map[string]any](gw.Object, "spec", "selector", "matchLabels")) {
+		t.Errorf("headless Service selector %v does not select the gateway pods %v",
+			headless.Object["spec"], helmtest.Nested[map[string]any](gw.Object, "spec", "selector", "matchLabels"))
+	}
+
+	var agentCfg, gatewayCfg map[string]any
+	if err := yaml.Unmarshal([]byte(helmtest.Data(t, objs, "ecotel-agent", "config.yaml")), &agentCfg); err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal([]byte(helmtest.Data(t, objs, "ecotel-gateway", "config.yaml")), &gatewayCfg); err != nil {
+		t.Fatal(err)
+	}
+	dns := helmtest.Nested[map[string]any](agentCfg, "exporters", "node_shard", "resolver", "dns")
+	if want := "ecotel-gateway-headless." + namespace + ".svc"; dns["hostname"] != want {
+		t.Errorf("agent node_shard resolves %v, want %q", dns["hostname"], want)
+	}
+	grpcPort := helmtest.Nested[[]any](headless.Object, "spec", "ports")[0].(map[string]any)["port"]
+	if toInt(dns["port"]) != toInt(grpcPort) {
+		t.Errorf("agent node_shard port %v, headless Service port %v", dns["port"], grpcPort)
+	}
+	if got := helmtest.Nested[[]any](agentCfg, "service", "pipelines", "metrics", "exporters"); !reflect.DeepEqual(got, []any{"node_shard"}) {
+		t.Errorf("agent pipeline exporters = %v, want [node_shard]", got)
+	}
+	if got := helmtest.Nested[string](gatewayCfg, "processors", "sci", "nodes_without_energy"); got != "skip" {
+		t.Errorf("gateway sci nodes_without_energy = %q, want skip (each shard reports its own nodes only)", got)
+	}
+
+	// One gateway (the default) keeps the plain OTLP exporter and no headless Service.
+	one := render(t, variant{name: "defaults"})
+	for _, o := range one {
+		if o.GetKind() == "Service" && o.GetName() == "ecotel-gateway-headless" {
+			t.Error("gateway.shards=1 renders a headless Service")
+		}
+	}
+	if _, err := helmtest.Helm(t, "template", "ecotel", helmtest.ChartDir(t), "--namespace", namespace,
+		"--set", "gateway.shards=2", "--set", "agent.gatewayEndpoint=gw.example:4317"); err == nil ||
+		!strings.Contains(err.Error(), "gateway.shards") {
+		t.Errorf("agent.gatewayEndpoint with gateway.shards=2: want a template error naming gateway.shards, got %v", err)
+	}
+}

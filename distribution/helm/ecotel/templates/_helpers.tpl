@@ -23,6 +23,11 @@
 {{- printf "%s-%s" (include "ecotel.fullname" .ctx | trunc 50 | trimSuffix "-") .component }}
 {{- end }}
 
+{{/* The gateways' headless Service (gateway.shards > 1): one address per ready gateway pod. */}}
+{{- define "ecotel.gatewayHeadlessName" -}}
+{{- printf "%s-headless" (include "ecotel.componentName" (dict "ctx" . "component" "gateway")) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
 {{- define "ecotel.labels" -}}
 helm.sh/chart: {{ printf "%s-%s" .ctx.Chart.Name .ctx.Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
 {{ include "ecotel.selectorLabels" . }}

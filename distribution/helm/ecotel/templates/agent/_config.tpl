@@ -1,7 +1,8 @@
 {{/*
 The agent's collector configuration (distribution/config/agent.yaml, with the
 chart's ports): Alumet relay and OTLP in, this node's Kubernetes metadata,
-OTLP out to the gateway. agent.config is merged over it.
+OTLP out to the gateway (with gateway.shards > 1, to one of the gateways by
+node name: node_shard). agent.config is merged over it.
 */}}
 {{- define "ecotel.agent.config" -}}
 {{- $a := .Values.agent -}}
@@ -35,6 +36,17 @@ service:
 %s
 ` (include "ecotel.listen" (dict "ctx" . "port" $a.healthPort) | quote) (include "ecotel.memoryLimiter" $a.memoryLimiter | indent 4) ($gateway | quote) (toYaml $a.gatewayTLS | indent 6) (include "ecotel.telemetry" (dict "ctx" . "port" $a.telemetryPort) | indent 4) -}}
 {{- $cfg = fromYaml $generated -}}
+{{- $exporter := "otlp_grpc" -}}
+{{- if gt (int .Values.gateway.shards) 1 -}}
+{{- if $a.gatewayEndpoint -}}
+{{- fail "agent.gatewayEndpoint names one gateway, but gateway.shards > 1: leave it empty (the agents find the gateways through their headless Service), or set gateway.shards=1" -}}
+{{- end -}}
+{{- /* Each node's data to one of the gateways, chosen by node name. */ -}}
+{{- $otlp := omit $cfg.exporters.otlp_grpc "endpoint" -}}
+{{- $dns := dict "hostname" (printf "%s.%s.svc" (include "ecotel.gatewayHeadlessName" .) .Release.Namespace) "port" (int .Values.gateway.otlp.grpcPort) -}}
+{{- $_ := set $cfg "exporters" (dict "node_shard" (dict "resolver" (dict "dns" $dns) "protocol" (dict "otlp" $otlp))) -}}
+{{- $exporter = "node_shard" -}}
+{{- end -}}
 {{- if or $a.relay.enabled $a.alumetOtlp.enabled -}}
 {{- $bridge := dict "node_name" "${env:K8S_NODE_NAME}" "flush_interval" $a.flushInterval -}}
 {{- if $a.relay.enabled -}}
@@ -77,6 +89,6 @@ extract:
 {{- $processors = append $processors "k8s_attributes" -}}
 {{- end -}}
 {{- $processors = append $processors "batch" -}}
-{{- $_ := set $cfg.service "pipelines" (dict "metrics" (dict "receivers" $receivers "processors" $processors "exporters" (list "otlp_grpc"))) -}}
+{{- $_ := set $cfg.service "pipelines" (dict "metrics" (dict "receivers" $receivers "processors" $processors "exporters" (list $exporter))) -}}
 {{- toYaml (mustMergeOverwrite $cfg (deepCopy $a.config)) -}}
 {{- end -}}

@@ -68,7 +68,13 @@ service:
 {{- $_ := set $cfg.receivers "hardwarecatalog" (mustMergeOverwrite $hw (deepCopy $g.hardwareCatalog.config)) -}}
 {{- $receivers = append $receivers "hardwarecatalog" -}}
 {{- end -}}
-{{- $_ := set $cfg.processors "sci" (deepCopy (default (dict) $g.sci.config)) -}}
+{{- $sci := dict -}}
+{{- if gt (int $g.shards) 1 -}}
+{{- /* A shard reports only the nodes whose energy it receives; the others
+are another gateway's. */ -}}
+{{- $_ := set $sci "nodes_without_energy" "skip" -}}
+{{- end -}}
+{{- $_ := set $cfg.processors "sci" (mustMergeOverwrite $sci (deepCopy (default (dict) $g.sci.config))) -}}
 {{- if $g.nodeAnnotations.enabled -}}
 {{- $_ := set $cfg.exporters "k8s_node_annotation" (mustMergeOverwrite (dict "auth_type" "serviceAccount") (deepCopy $g.nodeAnnotations.config)) -}}
 {{- $exporters = append $exporters "k8s_node_annotation" -}}
