@@ -93,9 +93,9 @@ func PromLabel(attr string) string {
 
 // Default query parts, derived from the data-model constants.
 var (
-	DefaultNodeLabel          = PromLabel(semconv.AttrK8sNodeName)
-	DefaultZoneLabel          = PromLabel(semconv.AttrGridZoneCode)
-	DefaultNodeQuery          = semconv.MetricNodeCarbonPerVCPUPrometheus
+	DefaultNodeLabel = PromLabel(semconv.AttrK8sNodeName)
+	DefaultZoneLabel = PromLabel(semconv.AttrGridZoneCode)
+	DefaultNodeQuery = semconv.MetricNodeCarbonPerVCPUPrometheus
 	// Every gateway of a sharded installation fetches every zone, so one
 	// zone has a series per gateway: aggregate them to one.
 	DefaultZoneIntensityQuery = fmt.Sprintf(`max by (%s) (%s{%s=%q})`, DefaultZoneLabel, semconv.MetricGridCarbonIntensityPrometheus,
