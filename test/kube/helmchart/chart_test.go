@@ -5,6 +5,7 @@ package helmchart
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +19,7 @@ import (
 
 	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
@@ -570,5 +572,35 @@ func TestE2EChartShardsGateways(t *testing.T) {
 		"--set", "gateway.shards=2", "--set", "agent.gatewayEndpoint=gw.example:4317"); err == nil ||
 		!strings.Contains(err.Error(), "gateway.shards") {
 		t.Errorf("agent.gatewayEndpoint with gateway.shards=2: want a template error naming gateway.shards, got %v", err)
+	}
+}
+
+// TestE2EChartGoMemLimit checks that each collector's GOMEMLIMIT is
+// goMemLimitPercentage of its container memory limit, as Kubernetes parses
+// that limit.
+func TestE2EChartGoMemLimit(t *testing.T) {
+	objs := helmtest.Template(t, helmtest.Release{Name: "ecotel", Namespace: namespace,
+		Set: []string{`gateway.resources.limits.memory="1.5Gi"`, `agent.goMemLimitPercentage=50`}})
+	want := map[string]float64{"ecotel-gateway": 0.8, "ecotel-agent": 0.5}
+	for _, w := range helmtest.Workloads(objs) {
+		share, ok := want[w.GetName()]
+		if !ok {
+			continue
+		}
+		delete(want, w.GetName())
+		c := helmtest.Container(t, w, "otelcol-eco")
+		limit := resource.MustParse(helmtest.Nested[string](c, "resources", "limits", "memory"))
+		var got string
+		for _, e := range helmtest.Nested[[]any](c, "env") {
+			if em := e.(map[string]any); em["name"] == "GOMEMLIMIT" {
+				got, _ = em["value"].(string)
+			}
+		}
+		if exp := strconv.FormatFloat(math.Round(float64(limit.Value())*share), 'f', 0, 64); got != exp {
+			t.Errorf("%s: GOMEMLIMIT %q, want %s (%.0f %% of %s)", w.GetName(), got, exp, share*100, limit.String())
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("no collector workloads %v rendered", want)
 	}
 }

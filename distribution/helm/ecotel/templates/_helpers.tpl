@@ -87,6 +87,23 @@ limit_percentage: {{ .limitPercentage }}
 spike_limit_percentage: {{ .spikeLimitPercentage }}
 {{- end }}
 
+{{/*
+GOMEMLIMIT in bytes: percent of the container's memory limit, or nothing
+without a limit or with percent 0. (dict "resources" $x.resources "percent" $x.goMemLimitPercentage)
+*/}}
+{{- define "ecotel.goMemLimit" -}}
+{{- $limit := toString (dig "limits" "memory" "" .resources) -}}
+{{- if and $limit (gt (int .percent) 0) -}}
+{{- $units := dict "Ki" 1024.0 "Mi" 1048576.0 "Gi" 1073741824.0 "Ti" 1099511627776.0 "k" 1000.0 "M" 1000000.0 "G" 1000000000.0 "T" 1000000000000.0 "" 1.0 -}}
+{{- $num := regexFind `^[0-9]+(\.[0-9]+)?` $limit -}}
+{{- $unit := trimPrefix $num $limit -}}
+{{- if or (not $num) (not (hasKey $units $unit)) -}}
+{{- fail (printf "resources.limits.memory %q: use a number with a Ki, Mi, Gi, Ti, k, M, G or T suffix (e.g. 1Gi)" $limit) -}}
+{{- end -}}
+{{- printf "%.0f" (mulf (float64 $num) (get $units $unit) (divf (int .percent) 100.0)) -}}
+{{- end -}}
+{{- end }}
+
 {{/* Name of the Secret holding the ENTSO-E token, and its key. */}}
 {{- define "ecotel.entsoeSecretName" -}}
 {{- default (include "ecotel.componentName" (dict "ctx" . "component" "entsoe")) .Values.gateway.entsoe.existingSecret }}
