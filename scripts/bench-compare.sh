@@ -38,5 +38,12 @@ for i in $(seq "$count"); do
 	(cd "$dir" && "$root/$out/new.test" -test.run '^$' -test.bench "$bench" -test.benchmem -test.benchtime "$benchtime" -test.count 1) >>"$out/new.txt"
 done
 
+for f in "$out/old.txt" "$out/new.txt"; do
+	if ! grep -q '^Benchmark' "$f"; then
+		echo "no benchmark matched ${bench} in $f (the pattern is matched against names such as BenchmarkIngest)" >&2
+		exit 1
+	fi
+done
+
 make -s benchstat >/dev/null
 bin/benchstat "$out/old.txt" "$out/new.txt"
