@@ -1,34 +1,19 @@
 package nodeshardexporter
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/confmap"
-	"go.opentelemetry.io/collector/confmap/confmaptest"
 
-	"github.com/ecotel/ecotel/exporter/nodeshardexporter/internal/metadata"
+	"github.com/ecotel/ecotel/internal/configtest"
 	"github.com/ecotel/ecotel/semconv"
 )
 
 func loadConfig(t *testing.T, name string) *Config {
 	t.Helper()
-	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := createDefaultConfig()
-	sub, err := cm.Sub(component.NewIDWithName(metadata.Type, name).String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sub.Unmarshal(cfg); err != nil {
-		t.Fatal(err)
-	}
-	return cfg.(*Config)
+	return configtest.Load[Config](t, NewFactory(), name)
 }
 
 func TestLoadConfig(t *testing.T) {
