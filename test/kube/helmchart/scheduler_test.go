@@ -41,7 +41,7 @@ func TestE2EChartSchedulerSchedules(t *testing.T) {
 	ctx := context.Background()
 	// A 1 s cache refresh (default 15 s) keeps the test short.
 	objs := helmtest.Template(t, helmtest.Release{Name: "ecotel", Namespace: namespace,
-		Set: []string{"scheduler.enabled=true", `scheduler.sciScoreArgs.refreshInterval="1s"`}})
+		Set: []string{"scheduler.enabled=true", `scheduler.sciScoreArgs.refreshInterval="1s"`, "scheduler.percentageOfNodesToScore=100"}})
 	helmtest.EnsureNamespaces(t, api, namespace)
 	applier := helmtest.NewApplier(api.Config)
 	for _, o := range objs {

@@ -20,14 +20,22 @@ deferral is enabled, CarbonDeferral at PreEnqueue.
 {{- $enabled = append $enabled (dict "name" "CarbonDeferral") -}}
 {{- $pluginConfig = append $pluginConfig (dict "name" "CarbonDeferral" "args" (mustMergeOverwrite (deepCopy $source) (deepCopy $s.deferral.args))) -}}
 {{- end -}}
+{{- $profile := dict
+  "schedulerName" $s.schedulerName
+  "plugins" (dict "multiPoint" (dict "enabled" $enabled))
+  "pluginConfig" $pluginConfig
+-}}
+{{- with $s.percentageOfNodesToScore -}}
+{{- if or (lt (int .) 1) (gt (int .) 100) -}}
+{{- fail (printf "scheduler.percentageOfNodesToScore %v: a percentage from 1 to 100 (or 0 for the scheduler's adaptive default)" .) -}}
+{{- end -}}
+{{- $_ := set $profile "percentageOfNodesToScore" (int .) -}}
+{{- end -}}
 {{- $cfg := dict
   "apiVersion" "kubescheduler.config.k8s.io/v1"
   "kind" "KubeSchedulerConfiguration"
   "leaderElection" (dict "leaderElect" $s.leaderElect "resourceName" $s.schedulerName "resourceNamespace" .Release.Namespace)
-  "profiles" (list (dict
-    "schedulerName" $s.schedulerName
-    "plugins" (dict "multiPoint" (dict "enabled" $enabled))
-    "pluginConfig" $pluginConfig))
+  "profiles" (list $profile)
 -}}
 {{- toYaml $cfg -}}
 {{- end -}}
