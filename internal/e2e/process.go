@@ -19,9 +19,12 @@ import (
 type Process struct {
 	Name    string
 	LogPath string
-	cmd     *exec.Cmd
-	done    chan struct{}
-	waitErr error
+	// StopGrace is how long Stop waits after SIGTERM before SIGKILL
+	// (10 s unless changed).
+	StopGrace time.Duration
+	cmd       *exec.Cmd
+	done      chan struct{}
+	waitErr   error
 }
 
 // StartProcess starts bin with args and env additions, and stops it (SIGTERM,
@@ -35,37 +38,49 @@ func StartProcess(t testing.TB, name, bin string, args, env []string) *Process {
 // test's own).
 func StartProcessIn(t testing.TB, dir, name, bin string, args, env []string) *Process {
 	t.Helper()
-	logPath := filepath.Join(t.TempDir(), name+".log")
-	logFile, err := os.Create(logPath)
+	p, err := Start(dir, name, bin, args, env, filepath.Join(t.TempDir(), name+".log"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
-	cmd.Dir = dir
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		logFile.Close()
-		t.Fatalf("start %s (%s): %v", name, bin, err)
-	}
-	p := &Process{Name: name, LogPath: logPath, cmd: cmd, done: make(chan struct{})}
-	go func() {
-		p.waitErr = cmd.Wait()
-		logFile.Close()
-		close(p.done)
-	}()
 	t.Cleanup(func() {
 		p.Stop()
 		if t.Failed() {
-			t.Logf("---- %s log (last 60 lines of %s) ----\n%s", name, logPath, p.Tail(60))
+			t.Logf("---- %s log (last 60 lines of %s) ----\n%s", name, p.LogPath, p.Tail(60))
 		}
 	})
 	return p
 }
 
-// Stop terminates the process and waits for it; calling it twice is harmless.
+// Start starts bin outside a test (the scale benchmark's driver): its
+// output goes to logPath, and the caller stops it.
+func Start(dir, name, bin string, args, env []string, logPath string) (*Process, error) {
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		logFile.Close()
+		return nil, fmt.Errorf("start %s (%s): %w", name, bin, err)
+	}
+	p := &Process{Name: name, LogPath: logPath, StopGrace: 10 * time.Second, cmd: cmd, done: make(chan struct{})}
+	go func() {
+		p.waitErr = cmd.Wait()
+		logFile.Close()
+		close(p.done)
+	}()
+	return p, nil
+}
+
+// Pid is the process's id.
+func (p *Process) Pid() int { return p.cmd.Process.Pid }
+
+// Stop terminates the process (SIGTERM to its process group, SIGKILL after
+// StopGrace) and waits for it; calling it twice is harmless.
 func (p *Process) Stop() {
 	select {
 	case <-p.done:
@@ -75,7 +90,7 @@ func (p *Process) Stop() {
 	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
 	select {
 	case <-p.done:
-	case <-time.After(10 * time.Second):
+	case <-time.After(p.StopGrace):
 		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
 		<-p.done
 	}

@@ -12,9 +12,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/ecotel/ecotel/internal/e2e"
 	"github.com/ecotel/ecotel/semconv"
 )
 
@@ -175,24 +175,24 @@ func runPipeline(cfg *config, log *slog.Logger, pipeline string, round int, inve
 	if cfg.goMemLimit != "" {
 		env = append(env, "GOMEMLIMIT="+cfg.goMemLimit)
 	}
-	col, err := startProcess(filepath.Join(dir, "otelcol.log"), env, cfg.otelcol, "--config", configPath)
+	col, err := startProcess(dir, "otelcol", env, cfg.otelcol, "--config", configPath)
 	if err != nil {
 		return nil, err
 	}
-	defer col.stop()
+	defer col.Stop()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	if err := waitHTTP(ctx, "http://"+ep.health+"/", col); err != nil {
-		return nil, fmt.Errorf("collector not healthy: %w\n%s", err, col.tail())
+		return nil, fmt.Errorf("collector not healthy: %w\n%s", err, col.Tail(40))
 	}
 	// The simulator runs until stopped (after the last scrape, however long
 	// the scrapes take), so the load lasts the whole measurement.
-	sim, err := startProcess(filepath.Join(dir, "alumet-sim.log"), nil, cfg.alumetSim, "-inventory", inventory,
+	sim, err := startProcess(dir, "alumet-sim", nil, cfg.alumetSim, "-inventory", inventory,
 		"-relay", ep.relay, "-interval", cfg.simInterval.String(), "-log-pods", "0")
 	if err != nil {
 		return nil, err
 	}
-	defer sim.stop()
+	defer sim.Stop()
 
 	r := &Run{Pipeline: pipeline, Round: round}
 	// Freshness of what each pipeline adds: the node energy counters for
@@ -216,7 +216,7 @@ func runPipeline(cfg *config, log *slog.Logger, pipeline string, round int, inve
 	if err != nil {
 		return nil, fmt.Errorf("collector telemetry: %w", err)
 	}
-	startCPU, startSimCPU, began := cpuSeconds(col.pid()), cpuSeconds(sim.pid()), time.Now()
+	startCPU, startSimCPU, began := cpuSeconds(col.Pid()), cpuSeconds(sim.Pid()), time.Now()
 	r.LoadAvgStart = loadAvg()
 	last := map[string]int64{}
 	for next := began; time.Since(began) < cfg.measure; next = next.Add(cfg.scrapeEvery) {
@@ -237,12 +237,12 @@ func runPipeline(cfg *config, log *slog.Logger, pipeline string, round int, inve
 		r.Scrapes = append(r.Scrapes, s)
 	}
 	elapsed := time.Since(began).Seconds()
-	if sim.exited() {
-		return nil, fmt.Errorf("alumet-sim exited during the measurement:\n%s", sim.tail())
+	if exited(sim) {
+		return nil, fmt.Errorf("alumet-sim exited during the measurement:\n%s", sim.Tail(40))
 	}
-	r.CPUPerS = (cpuSeconds(col.pid()) - startCPU) / elapsed
-	r.SimCPUPerS = (cpuSeconds(sim.pid()) - startSimCPU) / elapsed
-	r.PeakRSSBytes, r.RSSBytes = memory(col.pid())
+	r.CPUPerS = (cpuSeconds(col.Pid()) - startCPU) / elapsed
+	r.SimCPUPerS = (cpuSeconds(sim.Pid()) - startSimCPU) / elapsed
+	r.PeakRSSBytes, r.RSSBytes = memory(col.Pid())
 	r.LoadAvgEnd = loadAvg()
 	endTel, err := readTelemetry(telemetryURL)
 	if err != nil {
@@ -286,7 +286,7 @@ func freeAddrs(n int) ([]string, error) {
 	return out, nil
 }
 
-func waitHTTP(ctx context.Context, url string, p *process) error {
+func waitHTTP(ctx context.Context, url string, p *e2e.Process) error {
 	for {
 		resp, err := http.Get(url)
 		if err == nil {
@@ -295,7 +295,7 @@ func waitHTTP(ctx context.Context, url string, p *process) error {
 				return nil
 			}
 		}
-		if p.exited() {
+		if exited(p) {
 			return errors.New("process exited")
 		}
 		select {
@@ -307,12 +307,12 @@ func waitHTTP(ctx context.Context, url string, p *process) error {
 }
 
 // sleepWatching sleeps for d, failing early when a process exits.
-func sleepWatching(d time.Duration, ps ...*process) error {
+func sleepWatching(d time.Duration, ps ...*e2e.Process) error {
 	deadline := time.Now().Add(d)
 	for time.Now().Before(deadline) {
 		for _, p := range ps {
-			if p.exited() {
-				return fmt.Errorf("%s exited early:\n%s", filepath.Base(p.cmd.Path), p.tail())
+			if exited(p) {
+				return fmt.Errorf("%s exited early:\n%s", p.Name, p.Tail(40))
 			}
 		}
 		time.Sleep(min(time.Until(deadline), 500*time.Millisecond))
@@ -320,57 +320,21 @@ func sleepWatching(d time.Duration, ps ...*process) error {
 	return nil
 }
 
-// process is a child process whose output goes to a log file.
-type process struct {
-	cmd  *exec.Cmd
-	log  string
-	done chan struct{}
-}
-
-func startProcess(logPath string, env []string, bin string, args ...string) (*process, error) {
-	f, err := os.Create(logPath)
+// startProcess starts a process of the benchmark, logging to dir/<name>.log.
+// A collector holding a large cluster's state can take a while to shut
+// down, hence the longer grace before SIGKILL.
+func startProcess(dir, name string, env []string, bin string, args ...string) (*e2e.Process, error) {
+	p, err := e2e.Start("", name, bin, args, env, filepath.Join(dir, name+".log"))
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), env...)
-	cmd.Stdout, cmd.Stderr = f, f
-	if err := cmd.Start(); err != nil {
-		f.Close()
-		return nil, err
-	}
-	p := &process{cmd: cmd, log: logPath, done: make(chan struct{})}
-	go func() { _ = cmd.Wait(); f.Close(); close(p.done) }()
+	p.StopGrace = 30 * time.Second
 	return p, nil
 }
 
-func (p *process) pid() int { return p.cmd.Process.Pid }
-
-func (p *process) exited() bool {
-	select {
-	case <-p.done:
-		return true
-	default:
-		return false
-	}
-}
-
-func (p *process) stop() {
-	if p.exited() {
-		return
-	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(30 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.done
-	}
-}
-
-func (p *process) tail() string {
-	b, _ := os.ReadFile(p.log)
-	return tail(string(b), 3000)
+func exited(p *e2e.Process) bool {
+	done, _ := p.Exited()
+	return done
 }
 
 func tail(s string, n int) string {
