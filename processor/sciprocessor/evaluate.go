@@ -3,6 +3,7 @@ package sciprocessor
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/otel/attribute"
@@ -443,7 +444,7 @@ func (e *evaluator) snapshot() {
 			delete(e.podsByNode, name) // departed nodes leave no keys
 			continue
 		}
-		slices.SortFunc(pods, func(a, b *state.Pod) int { return compareStrings(a.UID, b.UID) })
+		slices.SortFunc(pods, func(a, b *state.Pod) int { return strings.Compare(a.UID, b.UID) })
 	}
 	e.nodeNames = e.nodeNames[:0]
 	for name := range store.Nodes {
@@ -454,16 +455,6 @@ func (e *evaluator) snapshot() {
 	for _, name := range e.nodeNames {
 		e.nodes = append(e.nodes, store.Nodes[name])
 	}
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func (e *evaluator) computeNode(n *state.Node, pods []*state.Pod, fromNs, toNs, nowNs int64, windowS float64, maxGap int64, out *windowResults) {
