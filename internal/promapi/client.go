@@ -6,6 +6,7 @@ package promapi
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -61,8 +62,49 @@ func (c *Client) Query(ctx context.Context, promql string) ([]Sample, error) {
 	return Decode(body, resp.Status)
 }
 
-// Decode parses a /api/v1/query response body.
+// ErrNotVector is returned by DecodeVector for any other result type.
+var ErrNotVector = errors.New("result is not an instant vector")
+
+// Decode parses a /api/v1/query response body: an instant vector, or a
+// scalar as one sample without labels.
 func Decode(body []byte, status string) ([]Sample, error) {
+	resultType, result, err := decodeEnvelope(body, status)
+	if err != nil {
+		return nil, err
+	}
+	switch resultType {
+	case "vector":
+		return decodeVector(result)
+	case "scalar":
+		var raw [2]any
+		if err := json.Unmarshal(result, &raw); err != nil {
+			return nil, fmt.Errorf("prometheus query: decode scalar: %w", err)
+		}
+		s, err := sample(raw)
+		if err != nil {
+			return nil, err
+		}
+		return []Sample{s}, nil
+	default:
+		return nil, fmt.Errorf("prometheus query: unsupported result type %q (use an instant vector query)", resultType)
+	}
+}
+
+// DecodeVector is Decode for callers that need one sample per series: any
+// result but an instant vector is an error wrapping ErrNotVector.
+func DecodeVector(body []byte, status string) ([]Sample, error) {
+	resultType, result, err := decodeEnvelope(body, status)
+	if err != nil {
+		return nil, err
+	}
+	if resultType != "vector" {
+		return nil, fmt.Errorf("prometheus query: %w (got %q)", ErrNotVector, resultType)
+	}
+	return decodeVector(result)
+}
+
+// decodeEnvelope checks the response's status and returns its result.
+func decodeEnvelope(body []byte, status string) (resultType string, result json.RawMessage, err error) {
 	var r struct {
 		Status    string `json:"status"`
 		ErrorType string `json:"errorType"`
@@ -73,43 +115,32 @@ func Decode(body []byte, status string) ([]Sample, error) {
 		} `json:"data"`
 	}
 	if err := json.Unmarshal(body, &r); err != nil {
-		return nil, fmt.Errorf("prometheus query: decode response (%s): %w", status, err)
+		return "", nil, fmt.Errorf("prometheus query: decode response (%s): %w", status, err)
 	}
 	if r.Status != "success" {
-		return nil, fmt.Errorf("prometheus query: %s: %s", r.ErrorType, r.Error)
+		return "", nil, fmt.Errorf("prometheus query: %s: %s", r.ErrorType, r.Error)
 	}
-	switch r.Data.ResultType {
-	case "vector":
-		var raw []struct {
-			Metric map[string]string `json:"metric"`
-			Value  [2]any            `json:"value"`
-		}
-		if err := json.Unmarshal(r.Data.Result, &raw); err != nil {
-			return nil, fmt.Errorf("prometheus query: decode vector: %w", err)
-		}
-		out := make([]Sample, 0, len(raw))
-		for _, e := range raw {
-			s, err := sample(e.Value)
-			if err != nil {
-				return nil, err
-			}
-			s.Labels = e.Metric
-			out = append(out, s)
-		}
-		return out, nil
-	case "scalar":
-		var raw [2]any
-		if err := json.Unmarshal(r.Data.Result, &raw); err != nil {
-			return nil, fmt.Errorf("prometheus query: decode scalar: %w", err)
-		}
-		s, err := sample(raw)
+	return r.Data.ResultType, r.Data.Result, nil
+}
+
+func decodeVector(result json.RawMessage) ([]Sample, error) {
+	var raw []struct {
+		Metric map[string]string `json:"metric"`
+		Value  [2]any            `json:"value"`
+	}
+	if err := json.Unmarshal(result, &raw); err != nil {
+		return nil, fmt.Errorf("prometheus query: decode vector: %w", err)
+	}
+	out := make([]Sample, 0, len(raw))
+	for _, e := range raw {
+		s, err := sample(e.Value)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%w (series %v)", err, e.Metric)
 		}
-		return []Sample{s}, nil
-	default:
-		return nil, fmt.Errorf("prometheus query: unsupported result type %q (use an instant vector query)", r.Data.ResultType)
+		s.Labels = e.Metric
+		out = append(out, s)
 	}
+	return out, nil
 }
 
 func sample(v [2]any) (Sample, error) {

@@ -2,6 +2,7 @@ package promapi
 
 import (
 	"context"
+	"errors"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -59,4 +60,19 @@ func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		_, _ = Decode(body, "200 OK")
 	})
+}
+
+func TestDecodeVectorRefusesOtherResults(t *testing.T) {
+	for _, body := range []string{
+		`{"status":"success","data":{"resultType":"matrix","result":[]}}`,
+		`{"status":"success","data":{"resultType":"scalar","result":[1,"3"]}}`,
+	} {
+		if _, err := DecodeVector([]byte(body), "200 OK"); !errors.Is(err, ErrNotVector) {
+			t.Errorf("DecodeVector(%s) error = %v, want ErrNotVector", body, err)
+		}
+	}
+	got, err := DecodeVector([]byte(`{"status":"success","data":{"resultType":"vector","result":[{"metric":{"a":"b"},"value":[1,"2"]}]}}`), "200 OK")
+	if err != nil || len(got) != 1 || got[0].Labels["a"] != "b" || got[0].Value != 2 {
+		t.Fatalf("vector: %+v, %v", got, err)
+	}
 }

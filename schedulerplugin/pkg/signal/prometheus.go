@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,9 +11,10 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ecotel/ecotel/internal/promapi"
 )
 
 // PrometheusConfig says where and how to read the signals from Prometheus.
@@ -242,52 +242,21 @@ func (p *PrometheusSource) query(ctx context.Context, token, promql string) ([]s
 }
 
 // sample is one element of an instant vector.
-type sample struct {
-	Labels map[string]string
-	Value  float64
-}
+type sample = promapi.Sample
 
 var errNotVector = errors.New("result is not an instant vector; the query must return one sample per node or zone")
 
-// parseQueryResponse decodes a Prometheus /api/v1/query response body.
+// parseQueryResponse decodes a Prometheus /api/v1/query response body
+// (internal/promapi), which must be an instant vector.
 func parseQueryResponse(body []byte) ([]sample, error) {
-	var r struct {
-		Status    string `json:"status"`
-		ErrorType string `json:"errorType"`
-		Error     string `json:"error"`
-		Data      struct {
-			ResultType string `json:"resultType"`
-			Result     []struct {
-				Metric map[string]string `json:"metric"`
-				Value  []json.RawMessage `json:"value"`
-			} `json:"result"`
-		} `json:"data"`
+	samples, err := promapi.DecodeVector(body, "")
+	if errors.Is(err, promapi.ErrNotVector) {
+		return nil, fmt.Errorf("%w: %v", errNotVector, err)
 	}
-	if err := json.Unmarshal(body, &r); err != nil {
-		return nil, fmt.Errorf("decode query response: %w", err)
+	if err != nil {
+		return nil, err
 	}
-	if r.Status != "success" {
-		return nil, fmt.Errorf("query failed: %s: %s", r.ErrorType, r.Error)
-	}
-	if r.Data.ResultType != "vector" {
-		return nil, fmt.Errorf("%w (got %q)", errNotVector, r.Data.ResultType)
-	}
-	out := make([]sample, 0, len(r.Data.Result))
-	for _, e := range r.Data.Result {
-		if len(e.Value) != 2 {
-			return nil, fmt.Errorf("decode query response: sample %v has %d value fields, want [time, \"value\"]", e.Metric, len(e.Value))
-		}
-		var str string
-		if err := json.Unmarshal(e.Value[1], &str); err != nil {
-			return nil, fmt.Errorf("decode query response: sample %v value: %w", e.Metric, err)
-		}
-		// Prometheus writes NaN and ±Inf as "NaN", "+Inf", "-Inf", which
-		// ParseFloat accepts; checkValue drops them later.
-		v, err := strconv.ParseFloat(str, 64)
-		if err != nil {
-			return nil, fmt.Errorf("decode query response: sample %v value %q: %w", e.Metric, str, err)
-		}
-		out = append(out, sample{Labels: e.Metric, Value: v})
-	}
-	return out, nil
+	// Prometheus writes NaN and ±Inf as "NaN", "+Inf", "-Inf", which the
+	// decoder accepts; checkValue drops them later.
+	return samples, nil
 }
