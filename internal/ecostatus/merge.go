@@ -11,42 +11,12 @@ func Merge(parts ...Snapshot) Snapshot {
 	zones := map[string]*Zone{}
 	nodes := map[string]*Node{}
 	pods := map[string]*Pod{}
-	var out Snapshot
 	for _, p := range parts {
-		for _, z := range p.Zones {
-			if cur, ok := zones[z.Code]; ok {
-				mergeZone(cur, z)
-				continue
-			}
-			zc := z
-			zones[z.Code] = &zc
-		}
-		for _, n := range p.Nodes {
-			if cur, ok := nodes[n.Name]; ok {
-				mergeNode(cur, n)
-				continue
-			}
-			nc := n
-			nodes[n.Name] = &nc
-		}
-		for _, pd := range p.Pods {
-			if cur, ok := pods[pd.UID]; ok {
-				mergePod(cur, pd)
-				continue
-			}
-			pc := pd
-			pods[pd.UID] = &pc
-		}
+		mergeInto(zones, p.Zones, func(z Zone) string { return z.Code }, mergeZone)
+		mergeInto(nodes, p.Nodes, func(n Node) string { return n.Name }, mergeNode)
+		mergeInto(pods, p.Pods, func(pd Pod) string { return pd.UID }, mergePod)
 	}
-	for _, z := range zones {
-		out.Zones = append(out.Zones, *z)
-	}
-	for _, n := range nodes {
-		out.Nodes = append(out.Nodes, *n)
-	}
-	for _, p := range pods {
-		out.Pods = append(out.Pods, *p)
-	}
+	out := Snapshot{Zones: values(zones), Nodes: values(nodes), Pods: values(pods)}
 	sort.Slice(out.Zones, func(i, j int) bool { return out.Zones[i].Code < out.Zones[j].Code })
 	sort.Slice(out.Nodes, func(i, j int) bool {
 		a, b := out.Nodes[i].CarbonPerVCPUGPerHour, out.Nodes[j].CarbonPerVCPUGPerHour
@@ -68,6 +38,29 @@ func Merge(parts ...Snapshot) Snapshot {
 		}
 		return out.Pods[i].UID < out.Pods[j].UID
 	})
+	return out
+}
+
+// mergeInto adds items to byKey, merging an item into the entry that has
+// its key already.
+func mergeInto[T any](byKey map[string]*T, items []T, key func(T) string, merge func(*T, T)) {
+	for _, it := range items {
+		if cur, ok := byKey[key(it)]; ok {
+			merge(cur, it)
+			continue
+		}
+		c := it
+		byKey[key(it)] = &c
+	}
+}
+
+// values returns the map's entries (nil when there are none, as before a
+// merge: the JSON API then writes null, not []).
+func values[T any](byKey map[string]*T) []T {
+	var out []T
+	for _, v := range byKey {
+		out = append(out, *v)
+	}
 	return out
 }
 
